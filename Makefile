@@ -1,0 +1,39 @@
+# The two commands a new machine needs: `make run` shows the product, `make test` proves it.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON_PREFERENCE := only-system
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+RUN := $(UV) run --locked
+
+.PHONY: run test lint bench env uv clean
+
+uv:  ## uv itself, installed with the system Python's pip if it is not there yet
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv \
+	  || $(PYTHON) -m pip install --quiet uv \
+	  || $(PYTHON) -m pip install --quiet --user --break-system-packages uv
+
+env: uv  ## .venv from the committed uv.lock, on the system Python 3.11
+	@$(UV) sync --locked --quiet
+
+run: env  ## Initialise the embedded ledger, load the demo physician, print the ledger
+	@$(RUN) cmeledger demo
+
+test: env  ## The whole suite (SQLite; PostgreSQL too when CMELEDGER_TEST_DATABASE_URL is set)
+	@$(RUN) pytest -q
+
+lint: env  ## ruff, mypy --strict, import-linter, and no drift between models and migrations
+	@set -e; \
+	$(RUN) ruff check .; \
+	$(RUN) ruff format --check .; \
+	$(RUN) mypy --strict; \
+	$(RUN) lint-imports; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	CMELEDGER_HOME=$$tmp $(RUN) cmeledger init >/dev/null; \
+	CMELEDGER_HOME=$$tmp $(RUN) alembic check
+
+bench: env  ## Long benchmarks (not part of CI); figures go to bench/README.md
+	@$(RUN) python -m bench.bulk_insert
+
+clean:
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .hypothesis

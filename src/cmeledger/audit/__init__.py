@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: event codes and the pure hash-chain logic."""

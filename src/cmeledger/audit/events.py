@@ -1,0 +1,21 @@
+"""Audit event codes: `<entity>.<verb>`, stable strings (they are hashed into the chain)."""
+
+from typing import Final
+
+PHYSICIAN_CREATED: Final = "physician.created"
+PHYSICIAN_SENSITIVE_READ: Final = "physician.sensitive_read"
+LICENSE_CREATED: Final = "license.created"
+LICENSE_SENSITIVE_READ: Final = "license.sensitive_read"
+LICENSE_LOOKED_UP: Final = "license.looked_up"
+CERTIFICATION_CREATED: Final = "certification.created"
+CERTIFICATION_SENSITIVE_READ: Final = "certification.sensitive_read"
+DEA_CREATED: Final = "dea.created"
+DEA_SENSITIVE_READ: Final = "dea.sensitive_read"
+ACTIVITY_CREATED: Final = "activity.created"
+COMPLETION_CREATED: Final = "completion.created"
+COMPLETIONS_BULK_CREATED: Final = "completion.bulk_created"
+COMPLETION_DELETED: Final = "completion.deleted"
+DOCUMENT_STORED: Final = "document.stored"
+LEDGER_EXPORTED: Final = "ledger.exported"
+KEYS_ROTATED: Final = "keys.rotated"
+LEDGER_INITIALISED: Final = "ledger.initialised"

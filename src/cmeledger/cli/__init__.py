@@ -1,0 +1,1 @@
+"""The `cmeledger` command line: one module per command group."""

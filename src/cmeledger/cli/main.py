@@ -1,0 +1,60 @@
+"""The `cmeledger` entry point: command groups, and errors turned into one clear line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from cmeledger.cli import admin, credits, physicians
+from cmeledger.cli.common import err
+from cmeledger.domain.errors import DomainError
+from cmeledger.errors import CmeLedgerError
+
+app = typer.Typer(
+    name="cmeledger",
+    no_args_is_help=True,
+    add_completion=False,
+    help="Every CME credit in one ledger, checked against every licence and board.",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(physicians.physician_app, name="physician")
+app.add_typer(physicians.license_app, name="license")
+app.add_typer(physicians.certification_app, name="certification")
+app.add_typer(physicians.dea_app, name="dea")
+app.add_typer(credits.credit_app, name="credit")
+app.command("credits")(credits.ledger_command)
+app.command("export")(credits.export_command)
+app.command("init")(admin.init_command)
+app.command("demo")(admin.demo_command)
+app.command("credit-types")(admin.credit_types_command)
+app.add_typer(admin.audit_app, name="audit")
+app.add_typer(admin.keys_app, name="keys")
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    sys.exit(code)
+
+
+def run() -> None:
+    """Run the CLI; every known failure becomes one line on stderr and a non-zero exit."""
+    try:
+        app(standalone_mode=True)
+    except CmeLedgerError as exc:
+        _fail(str(exc), exc.exit_code)
+    except DomainError as exc:
+        _fail(str(exc), 2)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"configuration: {'.'.join(map(str, first['loc']))}: {first['msg']}", 6)
+    except OperationalError as exc:
+        _fail(
+            f"cannot use the database ({type(exc.orig).__name__}); check "
+            "CMELEDGER_DATABASE_URL and that the server is running",
+            8,
+        )
+    except DBAPIError as exc:
+        _fail(f"the database refused the change ({type(exc.orig).__name__}); nothing was saved", 8)

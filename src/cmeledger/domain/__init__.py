@@ -1,0 +1,1 @@
+"""The pure core: credits, clinicians, activities and completions. No I/O lives here."""

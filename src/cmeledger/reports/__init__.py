@@ -1,0 +1,1 @@
+"""Outputs for people and other systems: exports now, audit packets and calendars later."""

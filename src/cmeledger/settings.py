@@ -1,0 +1,91 @@
+"""Configuration from CMELEDGER_* environment variables, with `*_FILE` variants for secrets."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_path
+from pydantic import Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+ENV_PREFIX = "CMELEDGER_"
+
+
+def _default_home() -> Path:
+    return user_data_path("cmeledger", appauthor=False)
+
+
+class _FileVariantSource(PydanticBaseSettingsSource):
+    """`CMELEDGER_X_FILE=/run/secrets/x` supplies field `x` from that file (Docker/K8s secrets)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        path = os.environ.get(f"{ENV_PREFIX}{field_name.upper()}_FILE")
+        if path is None or field_name.endswith("_file"):
+            return None, field_name, False
+        try:
+            return Path(path).read_text(encoding="utf-8").strip(), field_name, False
+        except OSError as exc:
+            raise ValueError(
+                f"{ENV_PREFIX}{field_name.upper()}_FILE points at {path!r}, which cannot be read "
+                f"({exc.strerror})"
+            ) from None
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, info in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(info, name)
+            if value is not None:
+                values[key] = value
+        return values
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    database_url: SecretStr | None = None
+    keys_file: Path | None = None
+    keys: SecretStr | None = None
+    max_upload_bytes: int = 50 * 1024 * 1024
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _FileVariantSource(settings_cls), file_secret_settings)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "ledger.db"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def resolved_keys_file(self) -> Path:
+        return self.keys_file if self.keys_file is not None else self.home / "keys.json"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home / "blobs"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories, field encryption, blobs and migrations."""

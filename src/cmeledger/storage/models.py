@@ -1,0 +1,228 @@
+"""Tables. Sensitive identifiers are stored only sealed (`*_enc`) and blind-indexed (`*_bidx`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Hundredths(TypeDecorator[Decimal]):
+    """Decimal amounts stored as integer hundredths: exact on every backend, cheap to sum."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        scaled = value * 100
+        if scaled != scaled.to_integral_value():
+            raise ValueError("amount has more than two decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(int(value)).scaleb(-2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class PhysicianRow(Base):
+    __tablename__ = "physicians"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(120))
+    last_name: Mapped[str] = mapped_column(String(120))
+    degree: Mapped[str] = mapped_column(String(8))
+    npi: Mapped[str | None] = mapped_column(String(10), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    credentials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    birth_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LicenseRow(Base):
+    __tablename__ = "licenses"
+    __table_args__ = (UniqueConstraint("jurisdiction", "board_type", "number_bidx"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    physician_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("physicians.id", ondelete="CASCADE"), index=True
+    )
+    jurisdiction: Mapped[str] = mapped_column(String(2))
+    board_type: Mapped[str] = mapped_column(String(4))
+    number_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    number_bidx: Mapped[str] = mapped_column(String(64), index=True)
+    issued: Mapped[date | None] = mapped_column(Date)
+    expires: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BoardCertificationRow(Base):
+    __tablename__ = "board_certifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    physician_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("physicians.id", ondelete="CASCADE"), index=True
+    )
+    board: Mapped[str] = mapped_column(String(16))
+    specialty: Mapped[str] = mapped_column(String(200))
+    board_id_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    board_id_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    starts: Mapped[date | None] = mapped_column(Date)
+    ends: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeaRegistrationRow(Base):
+    __tablename__ = "dea_registrations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    physician_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("physicians.id", ondelete="CASCADE"), index=True
+    )
+    number_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    number_bidx: Mapped[str] = mapped_column(String(64), unique=True)
+    issued: Mapped[date | None] = mapped_column(Date)
+    expires: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ActivityRow(Base):
+    __tablename__ = "activities"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    provider: Mapped[str] = mapped_column(String(300))
+    accredited_provider: Mapped[str | None] = mapped_column(String(300))
+    joint_providers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    format: Mapped[str] = mapped_column(String(16))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    accme_activity_id: Mapped[str | None] = mapped_column(String(12), index=True)
+    provider_activity_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ActivityCreditRow(Base):
+    """Designated maxima of an activity, per credit type."""
+
+    __tablename__ = "activity_credits"
+
+    activity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    type_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Hundredths)
+
+
+class CompletionRow(Base):
+    __tablename__ = "completions"
+    __table_args__ = (Index("ix_completions_physician_date", "physician_id", "completed_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    physician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("physicians.id", ondelete="CASCADE"))
+    activity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("activities.id"), index=True)
+    completed_on: Mapped[date] = mapped_column(Date)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CompletionCreditRow(Base):
+    __tablename__ = "completion_credits"
+
+    completion_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("completions.id", ondelete="CASCADE"), primary_key=True
+    )
+    type_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Hundredths)
+
+
+class ProvenanceRow(Base):
+    __tablename__ = "provenance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    completion_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("completions.id", ondelete="CASCADE"), index=True
+    )
+    source_kind: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(64))
+    confidence_milli: Mapped[int] = mapped_column(Integer)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    page: Mapped[int | None] = mapped_column(Integer)
+
+
+class DocumentRow(Base):
+    """A physician's uploaded file; its bytes live once in the blob store under `sha256`."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("physician_id", "sha256"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    physician_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("physicians.id", ondelete="CASCADE"), index=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    original_name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Append-only (database triggers refuse UPDATE and DELETE); each row chains to the last."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    physician_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """One row: the newest seq and hash. Appenders lock it, so the chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))

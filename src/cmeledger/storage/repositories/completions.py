@@ -1,0 +1,299 @@
+"""Activities and completions: the ledger itself."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from cmeledger.audit import events
+from cmeledger.domain.activities import (
+    Activity,
+    ActivityFormat,
+    Completion,
+    Provenance,
+    SourceKind,
+)
+from cmeledger.domain.credits import CreditClaim, CreditRole
+from cmeledger.errors import NotFoundError
+from cmeledger.storage.models import (
+    ActivityCreditRow,
+    ActivityRow,
+    CompletionCreditRow,
+    CompletionRow,
+    PhysicianRow,
+    ProvenanceRow,
+)
+from cmeledger.storage.repositories.audit import AuditRepository
+from cmeledger.storage.scope import Scope
+
+
+def activity_values(activity: Activity, now: datetime) -> dict[str, Any]:
+    return {
+        "id": activity.id,
+        "title": activity.title,
+        "provider": activity.provider,
+        "accredited_provider": activity.accredited_provider,
+        "joint_providers": list(activity.joint_providers),
+        "format": activity.format.value,
+        "start_date": activity.start_date,
+        "end_date": activity.end_date,
+        "accme_activity_id": activity.accme_activity_id,
+        "provider_activity_id": activity.provider_activity_id,
+        "created_at": now,
+    }
+
+
+def completion_rows(
+    completion: Completion, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The completion, credit and provenance rows of one completion, as plain dicts."""
+    head = {
+        "id": completion.id,
+        "physician_id": completion.physician_id,
+        "activity_id": completion.activity.id,
+        "completed_on": completion.completed_on,
+        "topics": list(completion.topics),
+        "created_at": now,
+    }
+    credits = [
+        {"completion_id": completion.id, "type_code": c.type_code, "amount": c.amount}
+        for c in completion.credits
+    ]
+    provenance = [
+        {
+            "completion_id": completion.id,
+            "source_kind": p.source_kind.value,
+            "method": p.method,
+            "confidence_milli": int(p.confidence * 1000),
+            "document_sha256": p.document_sha256,
+            "page": p.page,
+        }
+        for p in completion.provenance
+    ]
+    return head, credits, provenance
+
+
+class CompletionRepository:
+    def __init__(self, session: Session, scope: Scope, audit: AuditRepository) -> None:
+        self._session = session
+        self._scope = scope
+        self._audit = audit
+
+    # --- activities (a shared catalogue, not user data) ---------------------------------
+    def add_activity(self, activity: Activity) -> None:
+        self._session.execute(
+            insert(ActivityRow).values(activity_values(activity, datetime.now(UTC)))
+        )
+        if activity.designated:
+            self._session.execute(
+                insert(ActivityCreditRow),
+                [
+                    {"activity_id": activity.id, "type_code": c.type_code, "amount": c.amount}
+                    for c in activity.designated
+                ],
+            )
+        self._audit.record(
+            events.ACTIVITY_CREATED,
+            "activity",
+            activity.id,
+            title=activity.title,
+            provider=activity.provider,
+        )
+
+    def add_activities(self, activities: Sequence[Activity]) -> None:
+        now = datetime.now(UTC)
+        self._session.execute(insert(ActivityRow), [activity_values(a, now) for a in activities])
+        designated = [
+            {"activity_id": a.id, "type_code": c.type_code, "amount": c.amount}
+            for a in activities
+            for c in a.designated
+        ]
+        if designated:
+            self._session.execute(insert(ActivityCreditRow), designated)
+        self._audit.record(events.ACTIVITY_CREATED, "activity", None, count=len(activities))
+
+    def find_activity(
+        self, *, title: str, provider: str, start_date: date | None
+    ) -> Activity | None:
+        row = self._session.execute(
+            select(ActivityRow)
+            .where(
+                ActivityRow.title == title,
+                ActivityRow.provider == provider,
+                ActivityRow.start_date == start_date,
+            )
+            .order_by(ActivityRow.created_at)
+            .limit(1)
+        ).scalar_one_or_none()
+        return None if row is None else self._activities([row])[row.id]
+
+    def _activities(self, rows: Iterable[ActivityRow]) -> dict[UUID, Activity]:
+        by_id = {r.id: r for r in rows}
+        designated: dict[UUID, list[CreditClaim]] = defaultdict(list)
+        if by_id:
+            for c in self._session.execute(
+                select(ActivityCreditRow).where(ActivityCreditRow.activity_id.in_(by_id))
+            ).scalars():
+                designated[c.activity_id].append(
+                    CreditClaim(c.type_code, c.amount, CreditRole.DESIGNATED)
+                )
+        return {
+            aid: Activity(
+                id=r.id,
+                title=r.title,
+                provider=r.provider,
+                format=ActivityFormat(r.format),
+                accredited_provider=r.accredited_provider,
+                joint_providers=tuple(r.joint_providers),
+                start_date=r.start_date,
+                end_date=r.end_date,
+                accme_activity_id=r.accme_activity_id,
+                provider_activity_id=r.provider_activity_id,
+                designated=tuple(sorted(designated[aid], key=lambda c: c.type_code)),
+            )
+            for aid, r in by_id.items()
+        }
+
+    # --- completions ----------------------------------------------------------------------
+    def _require_physician(self, physician_id: UUID) -> None:
+        found = self._session.execute(
+            select(PhysicianRow.id).where(
+                PhysicianRow.id == physician_id, self._scope.clause(PhysicianRow.id)
+            )
+        ).first()
+        if found is None:
+            raise NotFoundError(
+                f"no physician {physician_id}; `cmeledger physician list` shows the ids"
+            )
+
+    def add(self, completion: Completion) -> None:
+        self._require_physician(completion.physician_id)
+        head, credits, provenance = completion_rows(completion, datetime.now(UTC))
+        self._session.execute(insert(CompletionRow).values(head))
+        self._session.execute(insert(CompletionCreditRow), credits)
+        if provenance:
+            self._session.execute(insert(ProvenanceRow), provenance)
+        self._audit.record(
+            events.COMPLETION_CREATED,
+            "completion",
+            completion.id,
+            physician_id=completion.physician_id,
+            activity_id=str(completion.activity.id),
+            completed_on=completion.completed_on.isoformat(),
+            credits={c.type_code: str(c.amount) for c in completion.credits},
+        )
+
+    def add_many(self, completions: Sequence[Completion]) -> int:
+        """Insert a batch with one executemany per table and one audit entry for the batch.
+
+        The audit entry names every completion id it covers, so each one stays traceable.
+        """
+        if not completions:
+            return 0
+        physicians = {c.physician_id for c in completions}
+        if not self._scope.allows_all(physicians):
+            raise NotFoundError("a completion names a physician outside your access")
+        now = datetime.now(UTC)
+        heads: list[dict[str, Any]] = []
+        credits: list[dict[str, Any]] = []
+        provenance: list[dict[str, Any]] = []
+        for completion in completions:
+            head, c_rows, p_rows = completion_rows(completion, now)
+            heads.append(head)
+            credits.extend(c_rows)
+            provenance.extend(p_rows)
+        self._session.execute(insert(CompletionRow), heads)
+        self._session.execute(insert(CompletionCreditRow), credits)
+        if provenance:
+            self._session.execute(insert(ProvenanceRow), provenance)
+        self._audit.record(
+            events.COMPLETIONS_BULK_CREATED,
+            "completion",
+            None,
+            count=len(completions),
+            ids=[str(c.id) for c in completions],
+        )
+        return len(completions)
+
+    def for_physician(
+        self, physician_id: UUID, *, since: date | None = None, until: date | None = None
+    ) -> list[Completion]:
+        self._require_physician(physician_id)
+        query = select(CompletionRow).where(
+            CompletionRow.physician_id == physician_id,
+            self._scope.clause(CompletionRow.physician_id),
+        )
+        if since is not None:
+            query = query.where(CompletionRow.completed_on >= since)
+        if until is not None:
+            query = query.where(CompletionRow.completed_on <= until)
+        rows = (
+            self._session.execute(query.order_by(CompletionRow.completed_on, CompletionRow.id))
+            .scalars()
+            .all()
+        )
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        credits: dict[UUID, list[CreditClaim]] = defaultdict(list)
+        for c in self._session.execute(
+            select(CompletionCreditRow)
+            .where(CompletionCreditRow.completion_id.in_(ids))
+            .order_by(CompletionCreditRow.type_code)
+        ).scalars():
+            credits[c.completion_id].append(CreditClaim(c.type_code, c.amount))
+        provenance: dict[UUID, list[Provenance]] = defaultdict(list)
+        for p in self._session.execute(
+            select(ProvenanceRow)
+            .where(ProvenanceRow.completion_id.in_(ids))
+            .order_by(ProvenanceRow.id)
+        ).scalars():
+            provenance[p.completion_id].append(
+                Provenance(
+                    source_kind=SourceKind(p.source_kind),
+                    method=p.method,
+                    confidence=Decimal(p.confidence_milli).scaleb(-3),
+                    document_sha256=p.document_sha256,
+                    page=p.page,
+                )
+            )
+        activities = self._activities(
+            self._session.execute(
+                select(ActivityRow).where(ActivityRow.id.in_({r.activity_id for r in rows}))
+            ).scalars()
+        )
+        return [
+            Completion(
+                id=r.id,
+                physician_id=r.physician_id,
+                activity=activities[r.activity_id],
+                completed_on=r.completed_on,
+                credits=tuple(credits[r.id]),
+                topics=tuple(r.topics),
+                provenance=tuple(provenance[r.id]),
+            )
+            for r in rows
+        ]
+
+    def delete(self, physician_id: UUID, completion_id: UUID) -> None:
+        result = self._session.execute(
+            delete(CompletionRow)
+            .where(
+                CompletionRow.id == completion_id,
+                CompletionRow.physician_id == physician_id,
+                self._scope.clause(CompletionRow.physician_id),
+            )
+            .returning(CompletionRow.id)
+        )
+        if result.first() is None:
+            raise NotFoundError(f"no credit {completion_id} for physician {physician_id}")
+        self._audit.record(
+            events.COMPLETION_DELETED, "completion", completion_id, physician_id=physician_id
+        )

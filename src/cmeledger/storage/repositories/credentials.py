@@ -1,0 +1,266 @@
+"""Licences, board certifications and DEA registrations; numbers are sealed and audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cmeledger.audit import events
+from cmeledger.domain.people import (
+    BoardCertification,
+    BoardType,
+    DeaRegistration,
+    License,
+    LicenseStatus,
+)
+from cmeledger.errors import ConflictError
+from cmeledger.storage.crypto import FieldCipher, field_aad
+from cmeledger.storage.models import BoardCertificationRow, DeaRegistrationRow, LicenseRow
+from cmeledger.storage.repositories.audit import AuditRepository
+from cmeledger.storage.scope import Scope
+
+
+# Blind-index purposes: a licence number in one state must not match the same digits in another.
+def license_index_purpose(jurisdiction: str, board_type: str) -> str:
+    return f"license:{jurisdiction}:{board_type}"
+
+
+BOARD_ID_PURPOSE = "board_id"
+DEA_PURPOSE = "dea"
+
+
+class CredentialRepository:
+    def __init__(
+        self, session: Session, scope: Scope, cipher: FieldCipher, audit: AuditRepository
+    ) -> None:
+        self._session = session
+        self._scope = scope
+        self._cipher = cipher
+        self._audit = audit
+
+    def _insert(self, row: object, what: str) -> None:
+        try:
+            with self._session.begin_nested():
+                self._session.add(row)
+                self._session.flush()
+        except IntegrityError:
+            raise ConflictError(f"{what} is already on record") from None
+
+    # --- licences -----------------------------------------------------------------------
+    def add_license(self, lic: License) -> None:
+        purpose = license_index_purpose(lic.jurisdiction, lic.board_type.value)
+        self._insert(
+            LicenseRow(
+                id=lic.id,
+                physician_id=lic.physician_id,
+                jurisdiction=lic.jurisdiction,
+                board_type=lic.board_type.value,
+                number_enc=self._cipher.encrypt(
+                    lic.number, field_aad("licenses", "number", lic.id)
+                ),
+                number_bidx=self._cipher.blind_index(purpose, lic.number),
+                issued=lic.issued,
+                expires=lic.expires,
+                status=lic.status.value,
+                created_at=datetime.now(UTC),
+            ),
+            f"a {lic.jurisdiction} {lic.board_type.value} licence with that number",
+        )
+        self._audit.record(
+            events.LICENSE_CREATED,
+            "license",
+            lic.id,
+            physician_id=lic.physician_id,
+            jurisdiction=lic.jurisdiction,
+            board_type=lic.board_type.value,
+            expires=lic.expires.isoformat(),
+        )
+
+    def licenses(self, physician_id: UUID) -> list[License]:
+        rows = (
+            self._session.execute(
+                select(LicenseRow)
+                .where(
+                    LicenseRow.physician_id == physician_id,
+                    self._scope.clause(LicenseRow.physician_id),
+                )
+                .order_by(LicenseRow.jurisdiction, LicenseRow.board_type, LicenseRow.id)
+            )
+            .scalars()
+            .all()
+        )
+        return [self._reveal_license(r) for r in rows]
+
+    def find_license(self, jurisdiction: str, board_type: BoardType, number: str) -> License | None:
+        """Look a licence up by its number without ever storing or querying the plaintext."""
+        purpose = license_index_purpose(jurisdiction, board_type.value)
+        row = self._session.execute(
+            select(LicenseRow).where(
+                LicenseRow.jurisdiction == jurisdiction,
+                LicenseRow.board_type == board_type.value,
+                LicenseRow.number_bidx == self._cipher.blind_index(purpose, number),
+                self._scope.clause(LicenseRow.physician_id),
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        self._audit.record(
+            events.LICENSE_LOOKED_UP, "license", row.id, physician_id=row.physician_id, by="number"
+        )
+        return self._reveal_license(row)
+
+    def _reveal_license(self, row: LicenseRow) -> License:
+        number = self._cipher.decrypt(row.number_enc, field_aad("licenses", "number", row.id))
+        self._audit.record(
+            events.LICENSE_SENSITIVE_READ,
+            "license",
+            row.id,
+            physician_id=row.physician_id,
+            fields=["number"],
+        )
+        return License(
+            id=row.id,
+            physician_id=row.physician_id,
+            jurisdiction=row.jurisdiction,
+            board_type=BoardType(row.board_type),
+            number=number,
+            expires=row.expires,
+            issued=row.issued,
+            status=LicenseStatus(row.status),
+        )
+
+    # --- board certifications -----------------------------------------------------------
+    def add_certification(self, cert: BoardCertification) -> None:
+        enc = bidx = None
+        if cert.board_id is not None:
+            enc = self._cipher.encrypt(
+                cert.board_id, field_aad("board_certifications", "board_id", cert.id)
+            )
+            bidx = self._cipher.blind_index(f"{BOARD_ID_PURPOSE}:{cert.board}", cert.board_id)
+        self._insert(
+            BoardCertificationRow(
+                id=cert.id,
+                physician_id=cert.physician_id,
+                board=cert.board,
+                specialty=cert.specialty,
+                board_id_enc=enc,
+                board_id_bidx=bidx,
+                starts=cert.starts,
+                ends=cert.ends,
+                created_at=datetime.now(UTC),
+            ),
+            "that certification",
+        )
+        self._audit.record(
+            events.CERTIFICATION_CREATED,
+            "certification",
+            cert.id,
+            physician_id=cert.physician_id,
+            board=cert.board,
+            specialty=cert.specialty,
+            has_board_id=cert.board_id is not None,
+        )
+
+    def certifications(self, physician_id: UUID) -> list[BoardCertification]:
+        rows = (
+            self._session.execute(
+                select(BoardCertificationRow)
+                .where(
+                    BoardCertificationRow.physician_id == physician_id,
+                    self._scope.clause(BoardCertificationRow.physician_id),
+                )
+                .order_by(BoardCertificationRow.board, BoardCertificationRow.id)
+            )
+            .scalars()
+            .all()
+        )
+        certs = []
+        for row in rows:
+            board_id = None
+            if row.board_id_enc is not None:
+                board_id = self._cipher.decrypt(
+                    row.board_id_enc, field_aad("board_certifications", "board_id", row.id)
+                )
+                self._audit.record(
+                    events.CERTIFICATION_SENSITIVE_READ,
+                    "certification",
+                    row.id,
+                    physician_id=row.physician_id,
+                    fields=["board_id"],
+                )
+            certs.append(
+                BoardCertification(
+                    id=row.id,
+                    physician_id=row.physician_id,
+                    board=row.board,
+                    specialty=row.specialty,
+                    board_id=board_id,
+                    starts=row.starts,
+                    ends=row.ends,
+                )
+            )
+        return certs
+
+    # --- DEA ----------------------------------------------------------------------------
+    def add_dea(self, reg: DeaRegistration) -> None:
+        self._insert(
+            DeaRegistrationRow(
+                id=reg.id,
+                physician_id=reg.physician_id,
+                number_enc=self._cipher.encrypt(
+                    reg.number, field_aad("dea_registrations", "number", reg.id)
+                ),
+                number_bidx=self._cipher.blind_index(DEA_PURPOSE, reg.number),
+                issued=reg.issued,
+                expires=reg.expires,
+                created_at=datetime.now(UTC),
+            ),
+            "that DEA registration",
+        )
+        self._audit.record(
+            events.DEA_CREATED,
+            "dea",
+            reg.id,
+            physician_id=reg.physician_id,
+            expires=reg.expires.isoformat(),
+        )
+
+    def dea_registrations(self, physician_id: UUID) -> list[DeaRegistration]:
+        rows = (
+            self._session.execute(
+                select(DeaRegistrationRow)
+                .where(
+                    DeaRegistrationRow.physician_id == physician_id,
+                    self._scope.clause(DeaRegistrationRow.physician_id),
+                )
+                .order_by(DeaRegistrationRow.expires, DeaRegistrationRow.id)
+            )
+            .scalars()
+            .all()
+        )
+        regs = []
+        for row in rows:
+            number = self._cipher.decrypt(
+                row.number_enc, field_aad("dea_registrations", "number", row.id)
+            )
+            self._audit.record(
+                events.DEA_SENSITIVE_READ,
+                "dea",
+                row.id,
+                physician_id=row.physician_id,
+                fields=["number"],
+            )
+            regs.append(
+                DeaRegistration(
+                    id=row.id,
+                    physician_id=row.physician_id,
+                    number=number,
+                    expires=row.expires,
+                    issued=row.issued,
+                )
+            )
+        return regs

@@ -1,0 +1,84 @@
+"""Documents a physician uploaded; the bytes live in the blob store, rows here."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cmeledger.audit import events
+from cmeledger.storage.models import DocumentRow
+from cmeledger.storage.repositories.audit import AuditRepository
+from cmeledger.storage.scope import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: UUID
+    physician_id: UUID
+    sha256: str
+    size: int
+    media_type: str
+    original_name: str
+
+
+class DocumentRepository:
+    def __init__(self, session: Session, scope: Scope, audit: AuditRepository) -> None:
+        self._session = session
+        self._scope = scope
+        self._audit = audit
+
+    def attach(
+        self, physician_id: UUID, sha256: str, size: int, media_type: str, original_name: str
+    ) -> tuple[Document, bool]:
+        """The physician's document with this content, stored once. True if it is new."""
+        row = self._session.execute(
+            select(DocumentRow).where(
+                DocumentRow.physician_id == physician_id,
+                DocumentRow.sha256 == sha256,
+                self._scope.clause(DocumentRow.physician_id),
+            )
+        ).scalar_one_or_none()
+        if row is not None:
+            return _document(row), False
+        row = DocumentRow(
+            id=uuid.uuid4(),
+            physician_id=physician_id,
+            sha256=sha256,
+            size=size,
+            media_type=media_type,
+            original_name=original_name[:255],
+            created_at=datetime.now(UTC),
+        )
+        self._session.add(row)
+        self._audit.record(
+            events.DOCUMENT_STORED,
+            "document",
+            row.id,
+            physician_id=physician_id,
+            sha256=sha256,
+            size=size,
+            media_type=media_type,
+        )
+        return _document(row), True
+
+    def for_physician(self, physician_id: UUID) -> list[Document]:
+        rows = self._session.execute(
+            select(DocumentRow)
+            .where(
+                DocumentRow.physician_id == physician_id,
+                self._scope.clause(DocumentRow.physician_id),
+            )
+            .order_by(DocumentRow.created_at, DocumentRow.id)
+        ).scalars()
+        return [_document(r) for r in rows]
+
+
+def _document(row: DocumentRow) -> Document:
+    return Document(
+        row.id, row.physician_id, row.sha256, row.size, row.media_type, row.original_name
+    )

@@ -1,0 +1,154 @@
+"""Physicians: create, list without secrets, and read with secrets (audited)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cmeledger.audit import events
+from cmeledger.domain.people import Degree, MonthDay, Physician
+from cmeledger.errors import NotFoundError
+from cmeledger.storage.crypto import FieldCipher, field_aad
+from cmeledger.storage.models import PhysicianRow
+from cmeledger.storage.repositories.audit import AuditRepository
+from cmeledger.storage.scope import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class PhysicianSummary:
+    """What lists show: no encrypted field, so listing needs no audit entry per row."""
+
+    id: UUID
+    first_name: str
+    last_name: str
+    degree: Degree
+    npi: str | None
+    email: str | None
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}, {self.degree.value}"
+
+
+def _birth_aad(physician_id: UUID) -> bytes:
+    return field_aad("physicians", "birth", physician_id)
+
+
+class PhysicianRepository:
+    def __init__(
+        self, session: Session, scope: Scope, cipher: FieldCipher, audit: AuditRepository
+    ) -> None:
+        self._session = session
+        self._scope = scope
+        self._cipher = cipher
+        self._audit = audit
+
+    def add(self, physician: Physician) -> None:
+        now = datetime.now(UTC)
+        birth = (
+            None
+            if physician.birth is None
+            else self._cipher.encrypt(str(physician.birth), _birth_aad(physician.id))
+        )
+        self._session.add(
+            PhysicianRow(
+                id=physician.id,
+                first_name=physician.first_name,
+                last_name=physician.last_name,
+                degree=physician.degree.value,
+                npi=physician.npi,
+                email=physician.email,
+                credentials=list(physician.credentials),
+                birth_enc=birth,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        self._audit.record(
+            events.PHYSICIAN_CREATED,
+            "physician",
+            physician.id,
+            physician_id=physician.id,
+            degree=physician.degree.value,
+            has_birth=physician.birth is not None,
+        )
+
+    def _row(self, physician_id: UUID) -> PhysicianRow:
+        row = self._session.execute(
+            select(PhysicianRow).where(
+                PhysicianRow.id == physician_id, self._scope.clause(PhysicianRow.id)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(
+                f"no physician {physician_id}; `cmeledger physician list` shows the ids"
+            )
+        return row
+
+    def require(self, physician_id: UUID) -> PhysicianSummary:
+        """The physician's summary, or NotFoundError if absent or outside the scope."""
+        return _summary(self._row(physician_id))
+
+    def get(self, physician_id: UUID) -> Physician:
+        """The full record; decrypting the birth month/day is audited."""
+        row = self._row(physician_id)
+        birth = None
+        if row.birth_enc is not None:
+            birth = MonthDay.parse(self._cipher.decrypt(row.birth_enc, _birth_aad(row.id)))
+            self._audit.record(
+                events.PHYSICIAN_SENSITIVE_READ,
+                "physician",
+                row.id,
+                physician_id=row.id,
+                fields=["birth"],
+            )
+        return Physician(
+            id=row.id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            degree=Degree(row.degree),
+            npi=row.npi,
+            email=row.email,
+            birth=birth,
+            credentials=tuple(row.credentials),
+        )
+
+    def summaries(self, *, limit: int = 1000, offset: int = 0) -> list[PhysicianSummary]:
+        rows = self._session.execute(
+            select(PhysicianRow)
+            .where(self._scope.clause(PhysicianRow.id))
+            .order_by(PhysicianRow.last_name, PhysicianRow.first_name, PhysicianRow.id)
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+        return [_summary(r) for r in rows]
+
+    def count(self) -> int:
+        return int(
+            self._session.execute(
+                select(func.count())
+                .select_from(PhysicianRow)
+                .where(self._scope.clause(PhysicianRow.id))
+            ).scalar_one()
+        )
+
+    def find_by_email(self, email: str) -> PhysicianSummary | None:
+        row = self._session.execute(
+            select(PhysicianRow)
+            .where(
+                func.lower(PhysicianRow.email) == email.lower(), self._scope.clause(PhysicianRow.id)
+            )
+            .order_by(PhysicianRow.created_at)
+            .limit(1)
+        ).scalar_one_or_none()
+        return None if row is None else _summary(row)
+
+
+def _summary(row: PhysicianRow) -> PhysicianSummary:
+    return PhysicianSummary(
+        row.id, row.first_name, row.last_name, Degree(row.degree), row.npi, row.email
+    )

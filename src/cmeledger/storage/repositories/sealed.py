@@ -1,0 +1,89 @@
+"""Every sealed column in one registry, so key rotation cannot forget one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cmeledger.storage.crypto import FieldCipher, field_aad
+from cmeledger.storage.models import (
+    BoardCertificationRow,
+    DeaRegistrationRow,
+    LicenseRow,
+    PhysicianRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SealedColumn:
+    model: Any
+    column: str
+    aad_field: str
+
+    @property
+    def table(self) -> str:
+        return str(self.model.__tablename__)
+
+
+SEALED_COLUMNS: tuple[SealedColumn, ...] = (
+    SealedColumn(PhysicianRow, "birth_enc", "birth"),
+    SealedColumn(LicenseRow, "number_enc", "number"),
+    SealedColumn(BoardCertificationRow, "board_id_enc", "board_id"),
+    SealedColumn(DeaRegistrationRow, "number_enc", "number"),
+)
+
+
+class SealedRepository:
+    """Bulk access to ciphertext for key rotation; plaintext never leaves this class."""
+
+    def __init__(self, session: Session, cipher: FieldCipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    def page_after(
+        self, sealed: SealedColumn, after: UUID | None, limit: int
+    ) -> list[tuple[UUID, bytes]]:
+        """Up to `limit` (row id, ciphertext) pairs with ids above `after` (keyset paging)."""
+        model, column = sealed.model, getattr(sealed.model, sealed.column)
+        query = select(model.id, column).where(column.is_not(None)).order_by(model.id)
+        if after is not None:
+            query = query.where(model.id > after)
+        return [(r[0], bytes(r[1])) for r in self._session.execute(query.limit(limit))]
+
+    def pages(self, sealed: SealedColumn, limit: int) -> Iterator[list[tuple[UUID, bytes]]]:
+        after: UUID | None = None
+        while rows := self.page_after(sealed, after, limit):
+            yield rows
+            after = rows[-1][0]
+
+    def reseal(self, sealed: SealedColumn, rows: list[tuple[UUID, bytes]]) -> int:
+        """Re-encrypt under the active key every value that is under another; returns count."""
+        active = self._cipher.keyring.active_id
+        changed = 0
+        for row_id, blob in rows:
+            if self._cipher.key_id_of(blob) == active:
+                continue
+            aad = field_aad(sealed.table, sealed.aad_field, row_id)
+            fresh = self._cipher.encrypt(self._cipher.decrypt(blob, aad), aad)
+            self._session.execute(
+                update(sealed.model)
+                .where(sealed.model.id == row_id, getattr(sealed.model, sealed.column) == blob)
+                .values({sealed.column: fresh}),
+                execution_options={"synchronize_session": False},
+            )
+            changed += 1
+        return changed
+
+    def count_under(self, key_id: str) -> int:
+        return sum(
+            1
+            for sealed in SEALED_COLUMNS
+            for page in self.pages(sealed, 1000)
+            for _, blob in page
+            if self._cipher.key_id_of(blob) == key_id
+        )
