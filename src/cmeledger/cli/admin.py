@@ -27,9 +27,10 @@ keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
 def init_command(as_json: JsonOption = False) -> None:
     """Create the ledger database and key file (safe to run again)."""
     settings = get_settings()
-    with open_cli_store(initialise=True) as store, store.ledger(Scope.owner(actor())) as opened:
-        if opened.audit.head()[0] == 0:
-            opened.audit.record(events.LEDGER_INITIALISED, "ledger", None)
+    with open_cli_store(initialise=True) as store:
+        with store.ledger(Scope.owner(actor())) as opened:
+            if opened.audit.head()[0] == 0:
+                opened.audit.record(events.LEDGER_INITIALISED, "ledger", None)
         revision = migrate.current_revision(store.engine)
     url = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
     data = {

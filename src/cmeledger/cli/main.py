@@ -39,10 +39,10 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def run() -> None:
+def run(argv: list[str] | None = None) -> None:
     """Run the CLI; every known failure becomes one line on stderr and a non-zero exit."""
     try:
-        app(standalone_mode=True)
+        app(args=argv, prog_name="cmeledger", standalone_mode=True)
     except CmeLedgerError as exc:
         _fail(str(exc), exc.exit_code)
     except DomainError as exc:
