@@ -190,16 +190,25 @@ def run_raw(engine: Engine, plan: Plan) -> None:
         raw.close()
 
 
+def _schema(name: str) -> str:
+    return f"bench_{name}_{os.getpid()}"
+
+
+def _on_server(base: str, statement: str) -> None:
+    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(statement))
+    admin.dispose()
+
+
 def fresh_database(base: str | None, workdir: Path, name: str) -> str:
     if base is None:
         return f"sqlite:///{workdir / name}.db"
-    schema = f"bench_{name}_{os.getpid()}"
-    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    url = make_url(normalise_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
+    _on_server(base, f'DROP SCHEMA IF EXISTS "{_schema(name)}" CASCADE')
+    _on_server(base, f'CREATE SCHEMA "{_schema(name)}"')
+    url = make_url(normalise_url(base)).update_query_dict(
+        {"options": f"-csearch_path={_schema(name)}"}
+    )
     return url.render_as_string(hide_password=False)
 
 
@@ -270,6 +279,8 @@ def main() -> None:
                 text=True,
             )
             results[side] = json.loads(out.stdout)
+            if base is not None:
+                _on_server(base, f'DROP SCHEMA IF EXISTS "{_schema(side)}" CASCADE')
     backend = "postgresql" if base else "sqlite"
     ratio = results["repository"]["completions_per_s"] / results["raw"]["completions_per_s"]
     summary = {
