@@ -1,0 +1,1 @@
+"""Importers: turn certificates, scans and transcripts into `Extracted` records."""
