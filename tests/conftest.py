@@ -23,6 +23,7 @@ from cmeledger.storage.blobs import BlobStore
 from cmeledger.storage.crypto import FieldCipher, Keyring
 from cmeledger.storage.db import make_engine, normalise_url
 from cmeledger.storage.ledger import Ledger, Store
+from cmeledger.storage.repositories.keyring import KeyringStateRepository
 from cmeledger.storage.scope import Scope
 
 settings.register_profile(
@@ -137,6 +138,8 @@ def fresh_store(pg_schemas: PgSchemas | None, tmp_path: Path, keyring: Keyring) 
     """A database of its own that really commits: for work spanning several transactions."""
     eng = make_engine(_new_database_url(pg_schemas, tmp_path))
     migrate.upgrade(eng)
+    with Session(eng) as sess, sess.begin():
+        KeyringStateRepository(sess).claim(keyring)
     store = Store(eng, FieldCipher(keyring), BlobStore(tmp_path / "blobs", 1024 * 1024))
     yield store
     eng.dispose()

@@ -16,6 +16,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from cmeledger.errors import ConfigurationError
+
 ENV_PREFIX = "CMELEDGER_"
 
 
@@ -33,7 +35,7 @@ class _FileVariantSource(PydanticBaseSettingsSource):
         try:
             return Path(path).read_text(encoding="utf-8").strip(), field_name, False
         except OSError as exc:
-            raise ValueError(
+            raise ConfigurationError(
                 f"{ENV_PREFIX}{field_name.upper()}_FILE points at {path!r}, which cannot be read "
                 f"({exc.strerror})"
             ) from None

@@ -353,3 +353,39 @@ def test_sealed_values_never_reach_the_database_file_or_logs(
     for secret in secrets:
         assert secret.encode() not in raw
     assert b"12-10" not in raw
+
+
+def test_names_are_printed_as_written_never_as_markup(cli: Cli) -> None:
+    pid = cli(
+        "physician", "add", "--first", "[/b]", "--last", "[red]O'Neil[/red]", "--degree", "MD"
+    ).out.strip()
+    shown = cli("physician", "show", pid)
+    assert shown.code == 0, shown.err
+    assert "[/b] [red]O'Neil[/red]" in shown.out
+    assert cli("physician", "show", "[/oops]").err.startswith("error:")
+
+
+def test_an_export_to_a_bad_path_fails_cleanly_and_records_nothing(
+    cli: Cli, tmp_path: Path
+) -> None:
+    pid = _physician(cli)
+    before = cli("audit", "verify", "--json").json()["checked"]
+    result = cli("export", pid, "-o", str(tmp_path / "no" / "such" / "dir" / "x.csv"))
+    assert result.code != 0 and result.err.startswith("error:")
+    assert "Traceback" not in result.err
+    assert cli("audit", "verify", "--json").json()["checked"] == before
+
+
+def test_an_unusable_home_gets_one_clear_line(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmeledger.settings import get_settings
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("CMELEDGER_HOME", str(blocker / "home"))
+    monkeypatch.delenv("CMELEDGER_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    result = cli("physician", "list")
+    assert result.code != 0 and result.err.startswith("error:")
+    assert "CMELEDGER_HOME" in result.err

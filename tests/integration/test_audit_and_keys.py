@@ -47,7 +47,7 @@ def _guard_lifted(conn: Connection) -> Iterator[None]:
 
 def test_an_untouched_log_verifies(fresh_store: Store) -> None:
     _populate(fresh_store)
-    verdict = verify_audit(fresh_store, OWNER)
+    verdict = verify_audit(fresh_store, OWNER).verdict
     assert verdict.ok and verdict.checked > 6
 
 
@@ -59,7 +59,7 @@ def test_the_database_refuses_to_update_or_delete_audit_rows(fresh_store: Store)
     ):
         with pytest.raises(DBAPIError, match="append-only"), fresh_store.engine.begin() as conn:
             conn.execute(text(statement))
-    assert verify_audit(fresh_store, OWNER).ok
+    assert verify_audit(fresh_store, OWNER).verdict.ok
 
 
 @pytest.mark.parametrize("seq", [1, 4, 7])
@@ -67,7 +67,7 @@ def test_an_altered_audit_row_is_named(fresh_store: Store, seq: int) -> None:
     _populate(fresh_store)
     with fresh_store.engine.begin() as conn, _guard_lifted(conn):
         conn.execute(text("UPDATE audit_log SET details = '{}' WHERE seq = :s"), {"s": seq})
-    verdict = verify_audit(fresh_store, OWNER)
+    verdict = verify_audit(fresh_store, OWNER).verdict
     assert not verdict.ok and verdict.first_broken_seq == seq
 
 
@@ -75,7 +75,7 @@ def test_a_removed_audit_row_is_named(fresh_store: Store) -> None:
     _populate(fresh_store)
     with fresh_store.engine.begin() as conn, _guard_lifted(conn):
         conn.execute(text("DELETE FROM audit_log WHERE seq = 5"))
-    verdict = verify_audit(fresh_store, OWNER)
+    verdict = verify_audit(fresh_store, OWNER).verdict
     assert not verdict.ok and verdict.first_broken_seq == 5
 
 
@@ -84,7 +84,7 @@ def test_a_removed_last_audit_row_is_caught_by_the_head(fresh_store: Store) -> N
     with fresh_store.engine.begin() as conn, _guard_lifted(conn):
         last = conn.execute(text("SELECT max(seq) FROM audit_log")).scalar_one()
         conn.execute(text("DELETE FROM audit_log WHERE seq = :s"), {"s": last})
-    verdict = verify_audit(fresh_store, OWNER)
+    verdict = verify_audit(fresh_store, OWNER).verdict
     assert not verdict.ok and verdict.first_broken_seq == last
 
 
@@ -102,7 +102,7 @@ def test_a_rolled_back_change_leaves_no_audit_entry(fresh_store: Store) -> None:
         add_then_fail()
     with fresh_store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == before
-    assert verify_audit(fresh_store, OWNER).ok
+    assert verify_audit(fresh_store, OWNER).verdict.ok
 
 
 def test_key_rotation_reseals_everything_and_retires_the_old_key(
@@ -124,11 +124,13 @@ def test_key_rotation_reseals_everything_and_retires_the_old_key(
     with rotated.ledger(OWNER) as ledger:
         for sealed in SEALED_COLUMNS:
             for page in ledger.sealed.pages(sealed, 100):
-                assert {ledger.cipher.key_id_of(blob) for _, blob in page} == {rotation.new_key_id}
+                assert {ledger.cipher.key_id_of(blob) for _, _, blob in page} == {
+                    rotation.new_key_id
+                }
         people = ledger.physicians.summaries()
         assert len(people) == 5
         assert physician_profile(ledger, people[0].id).licenses[0].number.startswith("L")
-    assert verify_audit(rotated, OWNER).ok
+    assert verify_audit(rotated, OWNER).verdict.ok
 
 
 def test_a_reader_started_before_rotation_keeps_reading(fresh_store: Store, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from cmeledger.actions.security import verify_audit
-from cmeledger.errors import ConfigurationError
+from cmeledger.errors import ConfigurationError, SecurityError
 from cmeledger.settings import Settings
 from cmeledger.storage.ledger import Store
 from cmeledger.storage.scope import Scope
@@ -33,7 +33,7 @@ def test_concurrent_writers_never_fork_the_audit_chain(fresh_store: Store) -> No
     for t in threads:
         t.join()
     assert errors == []
-    verdict = verify_audit(fresh_store, Scope.owner("test:runner"))
+    verdict = verify_audit(fresh_store, Scope.owner("test:runner")).verdict
     assert verdict.ok
     assert verdict.checked == 4 * 10 * 2
     with fresh_store.engine.connect() as conn:
@@ -56,21 +56,37 @@ def test_an_unreadable_secret_file_is_named(
 ) -> None:
     monkeypatch.setenv("CMELEDGER_KEYS_FILE", str(tmp_path / "k.json"))
     monkeypatch.setenv("CMELEDGER_DATABASE_URL_FILE", str(tmp_path / "missing"))
-    with pytest.raises(ValueError, match="CMELEDGER_DATABASE_URL_FILE points at"):
+    with pytest.raises(ConfigurationError, match="CMELEDGER_DATABASE_URL_FILE points at"):
         Settings(home=tmp_path)
 
 
 def test_an_uninitialised_server_database_asks_for_init(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'server.db'}")
-    with pytest.raises(ConfigurationError, match="key file"):
-        open_store(settings)
-    store = open_store(settings, initialise=True)
-    store.dispose()
-    reopened = open_store(settings)
-    reopened.dispose()
-    empty = Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    settings = Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 's.db'}")
     with pytest.raises(ConfigurationError, match="run `cmeledger init`"):
-        open_store(empty)
+        open_store(settings)
+    open_store(settings, initialise=True).dispose()
+    open_store(settings).dispose()
+
+
+def test_a_missing_key_file_is_never_silently_replaced(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home")
+    store = open_store(settings)
+    with store.ledger(Scope.owner("test")) as ledger:
+        a_license(ledger, a_physician(ledger).id)
+    store.dispose()
+    (tmp_path / "home" / "keys.json").rename(tmp_path / "keys.backup")
+    with pytest.raises(SecurityError, match="restore the key file"):
+        open_store(settings)
+    assert not (tmp_path / "home" / "keys.json").exists()
+
+
+def test_a_key_file_from_another_ledger_is_refused(tmp_path: Path) -> None:
+    mine, other = Settings(home=tmp_path / "mine"), Settings(home=tmp_path / "other")
+    open_store(mine).dispose()
+    open_store(other).dispose()
+    (tmp_path / "other" / "keys.json").replace(tmp_path / "mine" / "keys.json")
+    with pytest.raises(SecurityError, match="does not belong to this database"):
+        open_store(mine)
 
 
 def test_the_embedded_ledger_sets_itself_up_and_announces_the_key_once(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def test_it_rounds_abp_moc_points_to_the_nearest_whole_point() -> None:
     st.lists(
         st.tuples(
             st.sampled_from(["ama_pra_1", "ama_pra_2", "moc_abim_mk"]),
-            st.integers(min_value=0, max_value=400),
+            st.integers(min_value=1, max_value=400),
         ),
         max_size=40,
     ),
@@ -101,6 +101,13 @@ def test_it_refuses_amounts_that_are_not_plain_non_negative_numbers() -> None:
             parse_amount(bad)
     with pytest.raises(DomainError, match="float"):
         parse_amount(1.5)
+
+
+def test_it_refuses_an_award_that_counts_as_nothing() -> None:
+    with pytest.raises(DomainError, match="more than 0"):
+        CreditClaim.awarded("ama_pra_1", "0.001")
+    with pytest.raises(DomainError, match="more than 0"):
+        CreditClaim.awarded("moc_abp_ll", "0.4")
 
 
 def test_it_refuses_an_awarded_amount_off_the_systems_step() -> None:

@@ -52,47 +52,55 @@ def record_completion(
     accredited_provider: str | None = None,
     source_kind: SourceKind = SourceKind.MANUAL,
     certificate: Path | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    designated: list[CreditClaim] | None = None,
+    accme_activity_id: str | None = None,
+    provenance: list[Provenance] | None = None,
 ) -> Completion:
     """One completed activity with its awarded credit, reusing a known activity if any."""
     ledger.physicians.require(physician_id)
-    title, provider = title.strip(), provider.strip()
-    activity = ledger.completions.find_activity(
-        title=title, provider=provider, start_date=completed_on
+    tags = tuple(sorted({check_topic(t) for t in topics or []}))  # before anything is stored
+    wanted = Activity(
+        id=uuid.uuid4(),
+        title=title.strip(),
+        provider=provider.strip(),
+        format=activity_format,
+        accredited_provider=accredited_provider,
+        start_date=start_date or completed_on,
+        end_date=end_date or completed_on,
+        accme_activity_id=accme_activity_id,
+        designated=tuple(designated or ()),
     )
+    activity = ledger.completions.find_activity(wanted)
     if activity is None:
-        activity = Activity(
-            id=uuid.uuid4(),
-            title=title,
-            provider=provider,
-            format=activity_format,
-            accredited_provider=accredited_provider,
-            start_date=completed_on,
-            end_date=completed_on,
-        )
+        activity = wanted
         ledger.completions.add_activity(activity)
-    provenance = [
-        Provenance(
-            source_kind=source_kind,
-            method="entered by hand" if source_kind is SourceKind.MANUAL else source_kind.value,
-        )
-    ]
+    evidence = list(provenance or [])
     if certificate is not None:
         document = store_document(ledger, physician_id, certificate)
-        provenance = [
+        evidence.append(
             Provenance(
                 source_kind=SourceKind.CERTIFICATE,
                 method="attached by hand",
                 document_sha256=document.sha256,
             )
-        ]
+        )
+    if not evidence:
+        evidence.append(
+            Provenance(
+                source_kind=source_kind,
+                method="entered by hand" if source_kind is SourceKind.MANUAL else source_kind.value,
+            )
+        )
     completion = Completion(
         id=uuid.uuid4(),
         physician_id=physician_id,
         activity=activity,
         completed_on=completed_on,
         credits=tuple(credits),
-        topics=tuple(sorted({check_topic(t) for t in topics or []})),
-        provenance=tuple(provenance),
+        topics=tags,
+        provenance=tuple(evidence),
     )
     ledger.completions.add(completion)
     return completion

@@ -46,6 +46,10 @@ def link_hash(key: bytes, prev_hash: str, entry: Entry) -> str:
     return hmac.new(key, f"{prev_hash}\n{body}".encode(), sha256).hexdigest()
 
 
+def head_mac(key: bytes, seq: int, last_hash: str) -> str:
+    return hmac.new(key, f"head\n{seq}\n{last_hash}".encode(), sha256).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     ok: bool
@@ -54,8 +58,24 @@ class Verdict:
     reason: str = ""
 
 
-def verify(links: Iterable[Link], key: bytes, head_seq: int, head_hash: str) -> Verdict:
-    """Walk the chain in seq order; name the first row that is altered, missing or forged."""
+def verify(
+    links: Iterable[Link],
+    key: bytes,
+    head_seq: int,
+    head_hash: str,
+    head_signature: str | None = None,
+) -> Verdict:
+    """Walk the chain in seq order; name the first row that is altered, missing or forged.
+
+    `head_signature`, when given, must be the head's MAC: without the key nobody can move the
+    head back to hide rows deleted from the end.
+    """
+    if head_signature is not None and not hmac.compare_digest(
+        head_signature, head_mac(key, head_seq, head_hash)
+    ):
+        return Verdict(
+            False, 0, head_seq or 1, "the chain's head was altered (its MAC does not match)"
+        )
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.engine import make_url
 
 from cmeledger.actions.credits import ledger_view
@@ -58,7 +59,11 @@ def demo_command(as_json: JsonOption = False) -> None:
 
     def render() -> None:
         verb = "Loaded" if created else "Showing"
-        out.print(f"{verb} demo physician [bold]{who.display_name}[/] ({physician_id})")
+        out.print(
+            Text.assemble(
+                f"{verb} demo physician ", (who.display_name, "bold"), f" ({physician_id})"
+            )
+        )
         render_ledger(view)
         out.print(f"Next: cmeledger physician show {physician_id}")
 
@@ -69,22 +74,32 @@ def demo_command(as_json: JsonOption = False) -> None:
 def audit_verify(as_json: JsonOption = False) -> None:
     """Check the whole audit chain; name the first row that was altered or removed."""
     with open_cli_store() as store:
-        verdict = verify_audit(store, Scope.owner(actor()))
+        report = verify_audit(store, Scope.owner(actor()))
+    verdict = report.verdict
     data = {
         "ok": verdict.ok,
         "checked": verdict.checked,
         "first_broken_seq": verdict.first_broken_seq,
         "reason": verdict.reason,
+        "head": {"seq": report.head_seq, "hash": report.head_hash},
     }
-    emit(
-        data,
-        as_json,
-        lambda: out.print(
-            f"Audit chain intact: {verdict.checked} entries verified."
-            if verdict.ok
-            else f"[red]Audit chain BROKEN at row {verdict.first_broken_seq}:[/] {verdict.reason}"
-        ),
-    )
+
+    def render() -> None:
+        if verdict.ok:
+            out.print(
+                f"Audit chain intact: {verdict.checked} entries verified. Head: row "
+                f"{report.head_seq}, hash {report.head_hash[:16]}… (keep it elsewhere "
+                "to detect a rollback of the whole database)."
+            )
+        else:
+            out.print(
+                Text.assemble(
+                    (f"Audit chain BROKEN at row {verdict.first_broken_seq}:", "red"),
+                    f" {verdict.reason}",
+                )
+            )
+
+    emit(data, as_json, render)
     if not verdict.ok:
         raise typer.Exit(SecurityError.exit_code)
 

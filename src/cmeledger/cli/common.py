@@ -13,6 +13,7 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from cmeledger.errors import CmeLedgerError
 from cmeledger.settings import get_settings
@@ -22,8 +23,9 @@ from cmeledger.storage.setup import open_store
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# markup=False: names, titles and licence numbers are printed as written, never as markup.
+out = Console(highlight=False, markup=False)
+err = Console(stderr=True, highlight=False, markup=False)
 
 
 class UsageError(CmeLedgerError):
@@ -38,7 +40,7 @@ def actor() -> str:
 
 
 def notice(message: str) -> None:
-    err.print(f"[yellow]note:[/] {message}")
+    err.print(Text.assemble(("note:", "yellow"), f" {message}"))
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from cmeledger.actions.credits import LedgerView, ledger_view, record_completion
+from cmeledger.audit import events
 from cmeledger.cli.common import (
     JsonOption,
     UsageError,
@@ -160,18 +161,21 @@ def export_command(
     """Export the ledger, one line per credit, for spreadsheets or other systems."""
     if fmt not in ("csv", "json"):
         raise UsageError(f"--format {fmt!r} is not one of: csv, json")
-    with ledger() as opened:
-        view = ledger_view(opened, parse_id(physician_id))
-        opened.audit.record(
-            "ledger.exported",
-            "physician",
-            view.physician_id,
-            physician_id=view.physician_id,
-            format=fmt,
-            completions=len(view.completions),
-        )
-    text = to_csv(view) if fmt == "csv" else to_json(view) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    # Open the destination first: a bad path fails before anything is recorded as exported.
+    target = None if output is None else output.open("w", encoding="utf-8")
+    try:
+        with ledger() as opened:
+            view = ledger_view(opened, parse_id(physician_id))
+            text = to_csv(view) if fmt == "csv" else to_json(view) + "\n"
+            opened.audit.record(
+                events.LEDGER_EXPORTED,
+                "physician",
+                view.physician_id,
+                physician_id=view.physician_id,
+                format=fmt,
+                completions=len(view.completions),
+            )
+        (target or sys.stdout).write(text)
+    finally:
+        if target is not None:
+            target.close()

@@ -6,6 +6,7 @@ import sys
 
 import typer
 from pydantic import ValidationError
+from rich.text import Text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from cmeledger.cli import admin, credits, physicians
@@ -35,7 +36,7 @@ app.add_typer(admin.keys_app, name="keys")
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    err.print(Text.assemble(("error:", "red"), f" {message}"), soft_wrap=True)
     sys.exit(code)
 
 
@@ -56,5 +57,8 @@ def run(argv: list[str] | None = None) -> None:
             "CMELEDGER_DATABASE_URL and that the server is running",
             8,
         )
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        _fail(f"cannot use{where}: {exc.strerror or exc}", 1)
     except DBAPIError as exc:
         _fail(f"the database refused the change ({type(exc.orig).__name__}); nothing was saved", 8)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cmeledger.actions.physicians import (
     Profile,
@@ -167,7 +168,7 @@ def physician_show(
 
     def render() -> None:
         p = profile.physician
-        out.print(f"[bold]{p.display_name}[/]  {p.id}")
+        out.print(Text.assemble((p.display_name, "bold"), f"  {p.id}"))
         out.print(f"NPI {p.npi or '—'}   e-mail {p.email or '—'}   birth (MM-DD) {p.birth or '—'}")
         table = Table("licence", "number", "issued", "expires", "status", title="Licences")
         for x in profile.licenses:

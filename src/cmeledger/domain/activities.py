@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from cmeledger.domain.credits import CreditClaim, CreditRole
@@ -70,6 +72,8 @@ class Provenance:
     confidence: Decimal = Decimal(1)
     document_sha256: str | None = None
     page: int | None = None
+    # What the importer saw (the extracted record), kept for audits and reviewers.
+    detail: Mapping[str, Any] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not Decimal(0) <= self.confidence <= Decimal(1):

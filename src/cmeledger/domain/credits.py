@@ -66,6 +66,11 @@ class CreditClaim:
     def __post_init__(self) -> None:
         ctype = credit_type(self.type_code)
         parse_amount(self.amount)
+        if self.role is CreditRole.AWARDED and self.amount == 0:
+            raise DomainError(
+                f"an awarded amount of {ctype.label} must be more than 0 "
+                f"(the system counts steps of {ctype.step})"
+            )
         if self.role is CreditRole.AWARDED and not is_on_step(self.amount, ctype):
             raise DomainError(
                 f"{self.amount} {ctype.label} is not a multiple of {ctype.step}; "

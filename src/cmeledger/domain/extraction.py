@@ -68,6 +68,7 @@ class Extracted:
     moc: tuple[ExtractedMoc, ...] = ()
     topics: tuple[TopicEvidence, ...] = ()
     accme_activity_id: str | None = None
+    also_on_pages: tuple[int, ...] = ()
     field_confidence: dict[str, float] = field(default_factory=dict)
     review_reasons: tuple[str, ...] = ()
 
@@ -78,8 +79,11 @@ class Extracted:
     @property
     def confidence(self) -> float:
         """The weakest key field decides: one doubtful field is enough to ask a person."""
-        scores = [self.field_confidence.get(name, 0.0) for name in KEY_FIELDS
-                  if name != "learner_name" or self.source_kind is SourceKind.CERTIFICATE]
+        scores = [
+            self.field_confidence.get(name, 0.0)
+            for name in KEY_FIELDS
+            if name != "learner_name" or self.source_kind is SourceKind.CERTIFICATE
+        ]
         return round(min(scores), 3) if scores else 0.0
 
     @property
@@ -92,10 +96,12 @@ class Extracted:
         return replace(self, review_reasons=(*self.review_reasons, reason))
 
     def all_review_reasons(self) -> tuple[str, ...]:
-        low = tuple(f"low confidence in {name} ({self.field_confidence.get(name, 0.0):.2f})"
-                    for name in KEY_FIELDS
-                    if (name != "learner_name" or self.source_kind is SourceKind.CERTIFICATE)
-                    and self.field_confidence.get(name, 0.0) < REVIEW_THRESHOLD)
+        low = tuple(
+            f"low confidence in {name} ({self.field_confidence.get(name, 0.0):.2f})"
+            for name in KEY_FIELDS
+            if (name != "learner_name" or self.source_kind is SourceKind.CERTIFICATE)
+            and self.field_confidence.get(name, 0.0) < REVIEW_THRESHOLD
+        )
         return self.review_reasons + low
 
     def as_json(self) -> dict[str, Any]:
@@ -116,10 +122,15 @@ class Extracted:
             "end_date": _iso(self.end_date),
             "date_precision": self.date_precision.value,
             "accme_activity_id": self.accme_activity_id,
-            "credits": [{"type": c.type, "amount": str(c.amount), "role": c.role.value}
-                        for c in self.credits],
-            "moc": [{"board": m.board, "points": str(m.points), "credit_type": m.credit_type}
-                    for m in self.moc],
+            "also_on_pages": list(self.also_on_pages),
+            "credits": [
+                {"type": c.type, "amount": str(c.amount), "role": c.role.value}
+                for c in self.credits
+            ],
+            "moc": [
+                {"board": m.board, "points": str(m.points), "credit_type": m.credit_type}
+                for m in self.moc
+            ],
             "topics": [{"topic": t.topic, "evidence": t.evidence} for t in self.topics],
             "field_confidence": {k: round(v, 3) for k, v in sorted(self.field_confidence.items())},
             "confidence": self.confidence,

@@ -38,7 +38,7 @@ class BlobStore:
 
     def put(self, stream: BinaryIO, name: str = "upload") -> StoredBlob:
         """Stream into a temporary file while hashing; keep it only if the hash is new."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         digest = hashlib.sha256()
         size = 0
         tmp = self.root / f".incoming-{os.getpid()}-{os.urandom(6).hex()}"
@@ -59,8 +59,8 @@ class BlobStore:
             final = self.path_for(sha)
             if final.exists():
                 return StoredBlob(sha, size, created=False)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o440)
+            final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(tmp, 0o400)  # certificates show licence numbers: owner-only
             os.replace(tmp, final)
             return StoredBlob(sha, size, created=True)
         finally:

@@ -3,7 +3,8 @@
 Ciphertext layout: version byte, key-id length, key id, 12-byte nonce, ciphertext+tag.
 The key id travels with each value so rotation can re-encrypt row by row while readers
 keep working with whichever key a row names. The associated data binds a value to its
-table, column and row, so a ciphertext copied to another row or column fails to decrypt.
+table, column, row and physician, so a ciphertext copied to another row or column, or a
+row re-pointed at another physician, fails to decrypt.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def normalise_identifier(value: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
-def field_aad(table: str, column: str, row_id: UUID) -> bytes:
-    return f"cmeledger:{table}.{column}:{row_id}".encode()
+def field_aad(table: str, column: str, row_id: UUID, owner_id: UUID) -> bytes:
+    """Binds a value to its table, column, row and owning physician: a ciphertext copied to
+    another row, or a row moved to another physician, no longer decrypts."""
+    return f"cmeledger:{table}.{column}:{row_id}:{owner_id}".encode()
 
 
 class FieldCipher:
@@ -67,6 +70,21 @@ class FieldCipher:
     @property
     def keyring(self) -> Keyring:
         return self._keyring
+
+    def activate(self, key_id: str) -> None:
+        """Encrypt with `key_id` from now on (it must already be in the keyring)."""
+        k = self._keyring
+        self._keyring = Keyring(
+            active_id=key_id, data_keys=k.data_keys, index_key=k.index_key, audit_key=k.audit_key
+        )
+
+    def refresh(self) -> None:
+        """Re-read the key file (another process rotated the keys)."""
+        if self._reload is not None:
+            active = self._keyring.active_id
+            self._keyring = self._reload()
+            if active in self._keyring.data_keys and active != self._keyring.active_id:
+                self.activate(active)  # the database decides when the new key takes over
 
     def encrypt(self, plaintext: str, aad: bytes) -> bytes:
         kid = self._keyring.active_id.encode()
@@ -85,8 +103,8 @@ class FieldCipher:
     def decrypt(self, blob: bytes, aad: bytes) -> str:
         kid = self.key_id_of(blob)
         key = self._keyring.data_keys.get(kid)
-        if key is None and self._reload is not None:
-            self._keyring = self._reload()
+        if key is None:
+            self.refresh()
             key = self._keyring.data_keys.get(kid)
         if key is None:
             raise SecurityError(

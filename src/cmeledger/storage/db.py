@@ -45,7 +45,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Nearly every transaction writes (reads of sealed fields append to the audit log), so
     # take the write lock up front: waiting in busy_timeout beats failing on lock upgrade.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Snapshot readers (audit verification) take a plain deferred read transaction instead.
+    if connection.get_execution_options().get("cmeledger_snapshot"):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

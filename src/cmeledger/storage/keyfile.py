@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,17 +80,46 @@ def write_atomically(path: Path, keyring: Keyring, *, replace: bool = True) -> N
             os.replace(tmp, path)
         else:
             os.link(tmp, path)
+        _fsync_dir(path.parent)  # the rename itself must survive a power cut
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """One key-file writer at a time (two rotations at once would lose a key)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read(path: Path) -> Keyring:
     try:
         text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
         raise ConfigurationError(
             f"key file {path} is missing; run `cmeledger init` or set CMELEDGER_KEYS_FILE"
         ) from None
+    except PermissionError:
+        raise ConfigurationError(f"key file {path} cannot be read (permission denied)") from None
+    if mode & 0o077:
+        raise SecurityError(
+            f"key file {path} is readable by other users (mode {mode:o}); run: chmod 600 {path}"
+        )
     return loads(text, str(path))
 
 

@@ -15,7 +15,9 @@ from cmeledger.storage.repositories.audit import AuditRepository
 from cmeledger.storage.repositories.completions import CompletionRepository
 from cmeledger.storage.repositories.credentials import CredentialRepository
 from cmeledger.storage.repositories.documents import DocumentRepository
+from cmeledger.storage.repositories.keyring import ensure_current_key
 from cmeledger.storage.repositories.physicians import PhysicianRepository
+from cmeledger.storage.repositories.review import ReviewRepository
 from cmeledger.storage.repositories.sealed import SealedRepository
 from cmeledger.storage.scope import Scope
 
@@ -35,6 +37,7 @@ class Ledger:
         self.credentials = CredentialRepository(session, scope, cipher, self.audit)
         self.completions = CompletionRepository(session, scope, self.audit)
         self.documents = DocumentRepository(session, scope, self.audit)
+        self.review = ReviewRepository(session, scope, self.audit)
         self.sealed = SealedRepository(session, cipher)
 
     @property
@@ -52,12 +55,32 @@ class Store:
 
     def __post_init__(self) -> None:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        snapshot = (
+            self.engine.execution_options(cmeledger_snapshot=True)
+            if self.engine.dialect.name == "sqlite"
+            else self.engine.execution_options(isolation_level="REPEATABLE READ")
+        )
+        self._snapshots = sessionmaker(snapshot, expire_on_commit=False)
 
     @contextmanager
     def ledger(self, scope: Scope) -> Iterator[Ledger]:
         """Commit if the block finishes, roll back everything if it raises."""
         with self._sessions.begin() as session:
+            ensure_current_key(session, self.cipher)
             yield Ledger(session, self.cipher, self.blobs, scope)
+
+    @contextmanager
+    def reader(self, scope: Scope) -> Iterator[Ledger]:
+        """A consistent snapshot that takes no write lock (for long reads such as verify).
+
+        Nothing written here is kept: the transaction is rolled back at the end.
+        """
+        session = self._snapshots()
+        try:
+            yield Ledger(session, self.cipher, self.blobs, scope)
+        finally:
+            session.rollback()
+            session.close()
 
     def run(self, scope: Scope, work: Callable[[Ledger], object]) -> object:
         with self.ledger(scope) as ledger:

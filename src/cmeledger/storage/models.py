@@ -182,6 +182,7 @@ class ProvenanceRow(Base):
     confidence_milli: Mapped[int] = mapped_column(Integer)
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     page: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class DocumentRow(Base):
@@ -201,6 +202,26 @@ class DocumentRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ReviewItemRow(Base):
+    """Something an import found but would not count without a person's look."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (Index("ix_review_items_physician_status", "physician_id", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    physician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("physicians.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(24))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    page: Mapped[int | None] = mapped_column(Integer)
+    related_completion_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    resolution_completion_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class AuditRow(Base):
     """Append-only (database triggers refuse UPDATE and DELETE); each row chains to the last."""
 
@@ -218,6 +239,21 @@ class AuditRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class KeyringStateRow(Base):
+    """Which key is active, and a fingerprint of the key file this database belongs to.
+
+    Writers read this row (shared lock on PostgreSQL) at the start of every transaction, so a
+    rotation cannot slip between a writer's key check and its write.
+    """
+
+    __tablename__ = "keyring_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    active_key_id: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class AuditHeadRow(Base):
     """One row: the newest seq and hash. Appenders lock it, so the chain never forks."""
 
@@ -226,3 +262,6 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of (seq, hash) under the audit key: moving the head back to hide a truncated tail
+    # needs the key.
+    head_mac: Mapped[str | None] = mapped_column(String(64))

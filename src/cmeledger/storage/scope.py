@@ -8,6 +8,8 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, true
 
+from cmeledger.errors import NotFoundError
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -26,6 +28,11 @@ class Scope:
 
     def allows(self, physician_id: UUID) -> bool:
         return self.physician_ids is None or physician_id in self.physician_ids
+
+    def require(self, physician_id: UUID) -> None:
+        """Writes check the scope too: a scoped caller cannot write into another's ledger."""
+        if not self.allows(physician_id):
+            raise NotFoundError(f"no physician {physician_id}")
 
     def allows_all(self, physician_ids: set[UUID]) -> bool:
         return self.physician_ids is None or physician_ids <= self.physician_ids

@@ -1,16 +1,22 @@
-"""Opening a ledger from settings: keys, engine, schema. The embedded default sets itself up."""
+"""Opening a ledger from settings: schema, keys, engine. The embedded default sets itself up."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 
-from cmeledger.errors import ConfigurationError
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from cmeledger.errors import ConfigurationError, SecurityError
 from cmeledger.settings import Settings
 from cmeledger.storage import keyfile, migrate
 from cmeledger.storage.blobs import BlobStore
 from cmeledger.storage.crypto import FieldCipher
 from cmeledger.storage.db import make_engine
 from cmeledger.storage.ledger import Store
+from cmeledger.storage.repositories.keyring import KeyringStateRepository
 
 
 def _quiet(_: str) -> None:
@@ -35,15 +41,39 @@ def open_cipher(
     return FieldCipher(keyring, reload=lambda: keyfile.read(path))
 
 
+def _private(settings: Settings) -> None:
+    """The embedded ledger's directory and database are the owner's alone."""
+    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(PermissionError):
+        os.chmod(settings.home, 0o700)
+    if settings.sqlite_path.exists():
+        with contextlib.suppress(PermissionError):
+            os.chmod(settings.sqlite_path, 0o600)
+
+
+def _bound_fingerprint(engine: Engine) -> str | None:
+    with Session(engine) as session:
+        return KeyringStateRepository(session).fingerprint()
+
+
 def open_store(
     settings: Settings, *, initialise: bool = False, notice: Callable[[str], None] = _quiet
 ) -> Store:
-    """A ready Store. SQLite under CMELEDGER_HOME creates itself; other databases need `init`."""
+    """A ready Store. SQLite under CMELEDGER_HOME creates itself; other databases need `init`.
+
+    Keys are created only for a database that has none bound to it yet; a database whose
+    key file has gone missing refuses to start rather than sealing new data under new keys.
+    """
     embedded = settings.database_url is None
-    if embedded:
-        settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    cipher = open_cipher(settings, may_create=embedded or initialise, notice=notice)
-    engine = make_engine(settings.resolved_database_url)
+    try:
+        if embedded:
+            _private(settings)
+        engine = make_engine(settings.resolved_database_url)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot use {settings.home}: {exc.strerror}; set "
+            "CMELEDGER_HOME to a writable directory"
+        ) from None
     try:
         if not migrate.is_current(engine):
             if not (embedded or initialise):
@@ -51,6 +81,20 @@ def open_store(
                     "the database has no ledger schema or an older one; run `cmeledger init`"
                 )
             migrate.upgrade(engine)
+            if embedded:
+                _private(settings)
+        bound = _bound_fingerprint(engine) is not None
+        keys_present = settings.keys is not None or settings.resolved_keys_file.exists()
+        if bound and not keys_present:
+            raise SecurityError(
+                f"the key file {settings.resolved_keys_file} is missing, but this database "
+                "holds data sealed with it; restore the key file from backup"
+            )
+        cipher = open_cipher(
+            settings, may_create=(embedded or initialise) and not bound, notice=notice
+        )
+        with Session(engine) as session, session.begin():
+            KeyringStateRepository(session).claim(cipher.keyring)
     except BaseException:
         engine.dispose()
         raise

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from cmeledger.audit.chain import Entry, Link, canonical_details, link_hash
+from cmeledger.audit.chain import Entry, Link, canonical_details, head_mac, link_hash
+from cmeledger.errors import SecurityError
 from cmeledger.storage.models import AuditHeadRow, AuditRow
 
 HEAD_ID = 1
@@ -74,19 +75,36 @@ class AuditRepository:
             )
         )
         self._session.execute(
-            update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(last_hash=digest),
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == HEAD_ID)
+            .values(last_hash=digest, head_mac=head_mac(self._key, entry.seq, digest)),
             execution_options={"synchronize_session": False},
         )
         return int(seq)
 
-    def head(self) -> tuple[int, str]:
+    def head(self) -> tuple[int, str, str | None]:
+        """(last seq, last hash, head MAC); SecurityError if the head row itself is gone."""
         row = self._session.execute(
-            select(AuditHeadRow.last_seq, AuditHeadRow.last_hash).where(AuditHeadRow.id == HEAD_ID)
-        ).one()
-        return int(row.last_seq), str(row.last_hash)
+            select(AuditHeadRow.last_seq, AuditHeadRow.last_hash, AuditHeadRow.head_mac).where(
+                AuditHeadRow.id == HEAD_ID
+            )
+        ).one_or_none()
+        if row is None:
+            raise SecurityError(
+                "the audit log's head row is missing: the log was tampered "
+                "with; restore the database from backup"
+            )
+        return int(row.last_seq), str(row.last_hash), row.head_mac
 
-    def links(self, batch: int = 5000) -> Iterator[Link]:
-        """Every entry in seq order, read in pages so memory stays flat on long logs."""
+    def count_after(self, seq: int) -> int:
+        return int(
+            self._session.execute(
+                select(func.count()).select_from(AuditRow).where(AuditRow.seq > seq)
+            ).scalar_one()
+        )
+
+    def links(self, upto: int, batch: int = 5000) -> Iterator[Link]:
+        """Entries 1..upto in seq order, read in pages so memory stays flat on long logs."""
         cols = (
             AuditRow.seq,
             AuditRow.at,
@@ -102,7 +120,10 @@ class AuditRepository:
         after = 0
         while True:
             rows = self._session.execute(
-                select(*cols).where(AuditRow.seq > after).order_by(AuditRow.seq).limit(batch)
+                select(*cols)
+                .where(AuditRow.seq > after, AuditRow.seq <= upto)
+                .order_by(AuditRow.seq)
+                .limit(batch)
             ).all()
             if not rows:
                 return

@@ -74,6 +74,7 @@ def completion_rows(
             "confidence_milli": int(p.confidence * 1000),
             "document_sha256": p.document_sha256,
             "page": p.page,
+            "detail": None if p.detail is None else dict(p.detail),
         }
         for p in completion.provenance
     ]
@@ -128,20 +129,40 @@ class CompletionRepository:
             self._session.execute(insert(_ACTIVITY_CREDITS), designated)
         self._audit.record(events.ACTIVITY_CREATED, "activity", None, count=len(activities))
 
-    def find_activity(
-        self, *, title: str, provider: str, start_date: date | None
-    ) -> Activity | None:
-        row = self._session.execute(
-            select(ActivityRow)
-            .where(
-                ActivityRow.title == title,
-                ActivityRow.provider == provider,
-                ActivityRow.start_date == start_date,
+    def find_activity(self, wanted: Activity) -> Activity | None:
+        """An existing activity identical in every field to `wanted` (the shared catalogue is
+        only reused when nothing about the activity would change)."""
+
+        def same(column: Any, value: object) -> Any:
+            return column.is_(None) if value is None else column == value
+
+        rows = (
+            self._session.execute(
+                select(ActivityRow)
+                .where(
+                    ActivityRow.title == wanted.title,
+                    ActivityRow.provider == wanted.provider,
+                    ActivityRow.format == wanted.format.value,
+                    same(ActivityRow.start_date, wanted.start_date),
+                    same(ActivityRow.end_date, wanted.end_date),
+                    same(ActivityRow.accredited_provider, wanted.accredited_provider),
+                    same(ActivityRow.accme_activity_id, wanted.accme_activity_id),
+                    same(ActivityRow.provider_activity_id, wanted.provider_activity_id),
+                )
+                .order_by(ActivityRow.created_at, ActivityRow.id)
+                .limit(20)
             )
-            .order_by(ActivityRow.created_at)
-            .limit(1)
-        ).scalar_one_or_none()
-        return None if row is None else self._activities([row])[row.id]
+            .scalars()
+            .all()
+        )
+        for candidate in self._activities(rows).values():
+            if (
+                candidate.joint_providers == wanted.joint_providers
+                and candidate.designated
+                == tuple(sorted(wanted.designated, key=lambda c: c.type_code))
+            ):
+                return candidate
+        return None
 
     def _activities(self, rows: Iterable[ActivityRow]) -> dict[UUID, Activity]:
         by_id = {r.id: r for r in rows}
@@ -271,6 +292,7 @@ class CompletionRepository:
                     confidence=Decimal(p.confidence_milli).scaleb(-3),
                     document_sha256=p.document_sha256,
                     page=p.page,
+                    detail=p.detail,
                 )
             )
         activities = self._activities(
@@ -290,6 +312,38 @@ class CompletionRepository:
             )
             for r in rows
         ]
+
+    def add_provenance(
+        self, physician_id: UUID, completion_id: UUID, provenance: Provenance
+    ) -> None:
+        """More evidence for a completion we already have (the same certificate seen again)."""
+        owner = self._session.execute(
+            select(CompletionRow.physician_id).where(
+                CompletionRow.id == completion_id,
+                CompletionRow.physician_id == physician_id,
+                self._scope.clause(CompletionRow.physician_id),
+            )
+        ).first()
+        if owner is None:
+            raise NotFoundError(f"no credit {completion_id} for physician {physician_id}")
+        row = {
+            "completion_id": completion_id,
+            "source_kind": provenance.source_kind.value,
+            "method": provenance.method,
+            "confidence_milli": int(provenance.confidence * 1000),
+            "document_sha256": provenance.document_sha256,
+            "page": provenance.page,
+            "detail": None if provenance.detail is None else dict(provenance.detail),
+        }
+        self._session.execute(insert(_PROVENANCE).values(row))
+        self._audit.record(
+            events.COMPLETION_EVIDENCE_ADDED,
+            "completion",
+            completion_id,
+            physician_id=physician_id,
+            source_kind=provenance.source_kind.value,
+            document_sha256=provenance.document_sha256,
+        )
 
     def delete(self, physician_id: UUID, completion_id: UUID) -> None:
         result = self._session.execute(

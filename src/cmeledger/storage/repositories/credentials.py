@@ -52,6 +52,7 @@ class CredentialRepository:
 
     # --- licences -----------------------------------------------------------------------
     def add_license(self, lic: License) -> None:
+        self._scope.require(lic.physician_id)
         purpose = license_index_purpose(lic.jurisdiction, lic.board_type.value)
         self._insert(
             LicenseRow(
@@ -60,7 +61,7 @@ class CredentialRepository:
                 jurisdiction=lic.jurisdiction,
                 board_type=lic.board_type.value,
                 number_enc=self._cipher.encrypt(
-                    lic.number, field_aad("licenses", "number", lic.id)
+                    lic.number, field_aad("licenses", "number", lic.id, lic.physician_id)
                 ),
                 number_bidx=self._cipher.blind_index(purpose, lic.number),
                 issued=lic.issued,
@@ -114,7 +115,9 @@ class CredentialRepository:
         return self._reveal_license(row)
 
     def _reveal_license(self, row: LicenseRow) -> License:
-        number = self._cipher.decrypt(row.number_enc, field_aad("licenses", "number", row.id))
+        number = self._cipher.decrypt(
+            row.number_enc, field_aad("licenses", "number", row.id, row.physician_id)
+        )
         self._audit.record(
             events.LICENSE_SENSITIVE_READ,
             "license",
@@ -135,10 +138,12 @@ class CredentialRepository:
 
     # --- board certifications -----------------------------------------------------------
     def add_certification(self, cert: BoardCertification) -> None:
+        self._scope.require(cert.physician_id)
         enc = bidx = None
         if cert.board_id is not None:
             enc = self._cipher.encrypt(
-                cert.board_id, field_aad("board_certifications", "board_id", cert.id)
+                cert.board_id,
+                field_aad("board_certifications", "board_id", cert.id, cert.physician_id),
             )
             bidx = self._cipher.blind_index(f"{BOARD_ID_PURPOSE}:{cert.board}", cert.board_id)
         self._insert(
@@ -183,7 +188,8 @@ class CredentialRepository:
             board_id = None
             if row.board_id_enc is not None:
                 board_id = self._cipher.decrypt(
-                    row.board_id_enc, field_aad("board_certifications", "board_id", row.id)
+                    row.board_id_enc,
+                    field_aad("board_certifications", "board_id", row.id, row.physician_id),
                 )
                 self._audit.record(
                     events.CERTIFICATION_SENSITIVE_READ,
@@ -207,12 +213,13 @@ class CredentialRepository:
 
     # --- DEA ----------------------------------------------------------------------------
     def add_dea(self, reg: DeaRegistration) -> None:
+        self._scope.require(reg.physician_id)
         self._insert(
             DeaRegistrationRow(
                 id=reg.id,
                 physician_id=reg.physician_id,
                 number_enc=self._cipher.encrypt(
-                    reg.number, field_aad("dea_registrations", "number", reg.id)
+                    reg.number, field_aad("dea_registrations", "number", reg.id, reg.physician_id)
                 ),
                 number_bidx=self._cipher.blind_index(DEA_PURPOSE, reg.number),
                 issued=reg.issued,
@@ -245,7 +252,7 @@ class CredentialRepository:
         regs = []
         for row in rows:
             number = self._cipher.decrypt(
-                row.number_enc, field_aad("dea_registrations", "number", row.id)
+                row.number_enc, field_aad("dea_registrations", "number", row.id, row.physician_id)
             )
             self._audit.record(
                 events.DEA_SENSITIVE_READ,

@@ -36,6 +36,7 @@ class DocumentRepository:
         self, physician_id: UUID, sha256: str, size: int, media_type: str, original_name: str
     ) -> tuple[Document, bool]:
         """The physician's document with this content, stored once. True if it is new."""
+        self._scope.require(physician_id)
         row = self._session.execute(
             select(DocumentRow).where(
                 DocumentRow.physician_id == physician_id,

@@ -35,7 +35,7 @@ class PhysicianSummary:
 
 
 def _birth_aad(physician_id: UUID) -> bytes:
-    return field_aad("physicians", "birth", physician_id)
+    return field_aad("physicians", "birth", physician_id, physician_id)
 
 
 class PhysicianRepository:
@@ -48,6 +48,7 @@ class PhysicianRepository:
         self._audit = audit
 
     def add(self, physician: Physician) -> None:
+        self._scope.require(physician.id)
         now = datetime.now(UTC)
         birth = (
             None

@@ -24,6 +24,7 @@ class SealedColumn:
     model: Any
     column: str
     aad_field: str
+    owner: str = "physician_id"
 
     @property
     def table(self) -> str:
@@ -31,7 +32,7 @@ class SealedColumn:
 
 
 SEALED_COLUMNS: tuple[SealedColumn, ...] = (
-    SealedColumn(PhysicianRow, "birth_enc", "birth"),
+    SealedColumn(PhysicianRow, "birth_enc", "birth", owner="id"),
     SealedColumn(LicenseRow, "number_enc", "number"),
     SealedColumn(BoardCertificationRow, "board_id_enc", "board_id"),
     SealedColumn(DeaRegistrationRow, "number_enc", "number"),
@@ -47,28 +48,32 @@ class SealedRepository:
 
     def page_after(
         self, sealed: SealedColumn, after: UUID | None, limit: int
-    ) -> list[tuple[UUID, bytes]]:
-        """Up to `limit` (row id, ciphertext) pairs with ids above `after` (keyset paging)."""
+    ) -> list[tuple[UUID, UUID, bytes]]:
+        """Up to `limit` (row id, owner id, ciphertext) with ids above `after` (keyset paging)."""
         model, column = sealed.model, getattr(sealed.model, sealed.column)
-        query = select(model.id, column).where(column.is_not(None)).order_by(model.id)
+        query = (
+            select(model.id, getattr(model, sealed.owner), column)
+            .where(column.is_not(None))
+            .order_by(model.id)
+        )
         if after is not None:
             query = query.where(model.id > after)
-        return [(r[0], bytes(r[1])) for r in self._session.execute(query.limit(limit))]
+        return [(r[0], r[1], bytes(r[2])) for r in self._session.execute(query.limit(limit))]
 
-    def pages(self, sealed: SealedColumn, limit: int) -> Iterator[list[tuple[UUID, bytes]]]:
+    def pages(self, sealed: SealedColumn, limit: int) -> Iterator[list[tuple[UUID, UUID, bytes]]]:
         after: UUID | None = None
         while rows := self.page_after(sealed, after, limit):
             yield rows
             after = rows[-1][0]
 
-    def reseal(self, sealed: SealedColumn, rows: list[tuple[UUID, bytes]]) -> int:
+    def reseal(self, sealed: SealedColumn, rows: list[tuple[UUID, UUID, bytes]]) -> int:
         """Re-encrypt under the active key every value that is under another; returns count."""
         active = self._cipher.keyring.active_id
         changed = 0
-        for row_id, blob in rows:
+        for row_id, owner_id, blob in rows:
             if self._cipher.key_id_of(blob) == active:
                 continue
-            aad = field_aad(sealed.table, sealed.aad_field, row_id)
+            aad = field_aad(sealed.table, sealed.aad_field, row_id, owner_id)
             fresh = self._cipher.encrypt(self._cipher.decrypt(blob, aad), aad)
             self._session.execute(
                 update(sealed.model)
@@ -84,6 +89,6 @@ class SealedRepository:
             1
             for sealed in SEALED_COLUMNS
             for page in self.pages(sealed, 1000)
-            for _, blob in page
+            for _, _, blob in page
             if self._cipher.key_id_of(blob) == key_id
         )

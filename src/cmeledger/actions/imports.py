@@ -1,0 +1,309 @@
+"""Importing extracted records: count what is certain, merge what we already have, and put
+everything doubtful in the review queue. One file is one transaction (the caller's)."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+from uuid import UUID
+
+from cmeledger.actions.credits import record_completion
+from cmeledger.audit import events
+from cmeledger.domain.activities import ActivityFormat, Completion, Provenance, SourceKind
+from cmeledger.domain.credit_taxonomy import credit_type
+from cmeledger.domain.credits import CreditClaim, CreditRole, is_on_step, round_amount
+from cmeledger.domain.dedupe import Candidate, MatchKind, match, names_agree
+from cmeledger.domain.errors import DomainError
+from cmeledger.domain.extraction import Extracted
+from cmeledger.importers.pipeline import FileExtraction
+from cmeledger.storage.ledger import Ledger
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A record turned into ledger terms, or the reasons it cannot be yet."""
+
+    title: str | None
+    provider: str | None
+    completed_on: date | None
+    credits: tuple[CreditClaim, ...]
+    designated: tuple[CreditClaim, ...]
+    topics: tuple[str, ...]
+    fmt: ActivityFormat
+    accredited_provider: str | None
+    start_date: date | None
+    end_date: date | None
+    accme_activity_id: str | None
+    problems: tuple[str, ...]
+
+
+def _claims(
+    items: list[dict[str, Any]], problems: list[str], *, role: CreditRole
+) -> list[CreditClaim]:
+    claims: list[CreditClaim] = []
+    for item in items:
+        code, raw = item.get("type"), item.get("amount")
+        if not code or raw is None:
+            continue
+        try:
+            ctype = credit_type(str(code))
+            amount = Decimal(str(raw))
+        except (DomainError, ArithmeticError):
+            problems.append(f"unknown credit type {code!r}")
+            continue
+        if any(c.type_code == ctype.code for c in claims):
+            continue
+        if role is CreditRole.AWARDED and not is_on_step(amount, ctype):
+            counted = round_amount(amount, ctype)
+            problems.append(
+                f"{amount} {ctype.label} is off the system's {ctype.step} step; "
+                f"it would count as {counted}"
+            )
+            amount = counted
+        claims.append(CreditClaim(ctype.code, amount.quantize(Decimal("0.01")), role))
+    return claims
+
+
+def draft_from_record(record: dict[str, Any], changes: dict[str, str] | None = None) -> Draft:
+    """Read an `Extracted.as_json()` dict, with a reviewer's corrections applied on top."""
+    changes = changes or {}
+    problems: list[str] = []
+    credits_in = [c for c in record.get("credits", []) if c.get("role") == "awarded"]
+    if "credit" in changes:
+        credits_in = [
+            {"type": t.split(":")[0], "amount": t.split(":")[1]}
+            for t in changes["credit"].split(",")
+            if ":" in t
+        ]
+    awarded = _claims(credits_in, problems, role=CreditRole.AWARDED)
+    for moc in record.get("moc", []) if "credit" not in changes else []:
+        if moc.get("credit_type"):
+            awarded += _claims(
+                [{"type": moc["credit_type"], "amount": moc["points"]}],
+                problems,
+                role=CreditRole.AWARDED,
+            )
+        else:
+            problems.append(
+                f"{moc.get('points')} {moc.get('board')} MOC points without a "
+                "named component; add them as a credit if you earned them"
+            )
+    designated = _claims(
+        [c for c in record.get("credits", []) if c.get("role") == "designated"],
+        [],
+        role=CreditRole.DESIGNATED,
+    )
+    when = changes.get("date") or record.get("completion_date")
+    try:
+        completed_on = date.fromisoformat(when) if when else None
+    except ValueError:
+        completed_on = None
+        problems.append(f"date {when!r} is not YYYY-MM-DD")
+    title = changes.get("title") or record.get("title")
+    provider = changes.get("provider") or record.get("provider")
+    topics = [t["topic"] for t in record.get("topics", [])]
+    topics += [t for t in changes.get("topic", "").split(",") if t]
+    fmt_text = changes.get("format") or record.get("format") or "other"
+    try:
+        fmt = ActivityFormat(fmt_text)
+    except ValueError:
+        fmt = ActivityFormat.OTHER
+        problems.append(
+            f"format {fmt_text!r} is not one of live, enduring, journal, point_of_care, other"
+        )
+    for name, value in (("title", title), ("provider", provider), ("date", completed_on)):
+        if not value:
+            problems.append(f"no {name} found")
+    if not awarded:
+        problems.append("no awarded credit")
+    caps = {c.type_code: c.amount for c in designated}
+    for claim in awarded:
+        if claim.type_code in caps and claim.amount > caps[claim.type_code]:
+            designated = [c for c in designated if c.type_code != claim.type_code]
+            problems.append(
+                f"awarded {claim.amount} exceeds the designated {caps[claim.type_code]}"
+            )
+    return Draft(
+        title,
+        provider,
+        completed_on,
+        tuple(awarded),
+        tuple(designated),
+        tuple(sorted(set(topics))),
+        fmt,
+        record.get("accredited_provider"),
+        _iso(record.get("start_date")),
+        _iso(record.get("end_date")),
+        record.get("accme_activity_id"),
+        tuple(problems),
+    )
+
+
+def _iso(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def commit_draft(
+    ledger: Ledger, physician_id: UUID, draft: Draft, provenance: Provenance
+) -> Completion:
+    assert draft.title and draft.provider and draft.completed_on
+    return record_completion(
+        ledger,
+        physician_id,
+        title=draft.title,
+        provider=draft.provider,
+        completed_on=draft.completed_on,
+        credits=list(draft.credits),
+        topics=list(draft.topics),
+        activity_format=draft.fmt,
+        accredited_provider=draft.accredited_provider,
+        start_date=draft.start_date,
+        end_date=draft.end_date,
+        designated=list(draft.designated),
+        accme_activity_id=draft.accme_activity_id,
+        provenance=[provenance],
+    )
+
+
+@dataclass
+class RecordOutcome:
+    status: str  # imported | duplicate | needs_review
+    title: str | None
+    page: int | None
+    completion_id: UUID | None = None
+    review_item_id: UUID | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileReport:
+    source: str
+    status: str  # imported | failed
+    outcomes: list[RecordOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def _provenance(record: Extracted, sha256: str) -> Provenance:
+    return Provenance(
+        source_kind=record.source_kind,
+        method=record.method,
+        confidence=Decimal(str(record.confidence)).quantize(Decimal("0.001")),
+        document_sha256=sha256,
+        page=record.page,
+        detail=record.as_json(),
+    )
+
+
+def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtraction) -> FileReport:
+    """Store the document, then each record: imported, merged as a duplicate, or queued."""
+    who = ledger.physicians.require(physician_id)
+    blob = ledger.blobs.put(BytesIO(extraction.data), extraction.source)
+    media = mimetypes.guess_type(extraction.source)[0] or f"application/{extraction.kind.value}"
+    ledger.documents.attach(
+        physician_id, blob.sha256, blob.size, media, extraction.source.rsplit("/", 1)[-1]
+    )
+    existing: list[Completion] = ledger.completions.for_physician(physician_id)
+    report = FileReport(extraction.source, "imported", warnings=list(extraction.warnings))
+    for record in extraction.records:
+        data = record.as_json()
+        draft = draft_from_record(data)
+        reasons = list(record.all_review_reasons()) + [
+            p for p in draft.problems if p not in record.all_review_reasons()
+        ]
+        if record.source_kind is SourceKind.CERTIFICATE and not names_agree(
+            who.first_name, who.last_name, record.learner_name
+        ):
+            reasons.append(f"made out to {record.learner_name!r}, not {who.display_name}")
+        outcome = RecordOutcome("needs_review", draft.title, record.page, reasons=reasons)
+        report.outcomes.append(outcome)
+        if reasons:
+            if not ledger.review.has_open_record(physician_id, blob.sha256, record.page):
+                outcome.review_item_id = ledger.review.add(
+                    physician_id,
+                    kind="extracted",
+                    reasons=reasons,
+                    record=data,
+                    document_sha256=blob.sha256,
+                    page=record.page,
+                )
+            continue
+        assert draft.completed_on is not None and draft.title is not None
+        found = match(
+            Candidate(
+                draft.title,
+                draft.provider,
+                draft.completed_on,
+                {c.type_code: c.amount for c in draft.credits},
+            ),
+            existing,
+        )
+        if found.kind is MatchKind.SAME and found.completion_id is not None:
+            ledger.completions.add_provenance(
+                physician_id, found.completion_id, _provenance(record, blob.sha256)
+            )
+            outcome.status, outcome.completion_id = "duplicate", found.completion_id
+        elif found.kind is MatchKind.NEAR:
+            outcome.reasons = [f"possible duplicate of {found.completion_id}: {found.why}"]
+            outcome.review_item_id = ledger.review.add(
+                physician_id,
+                kind="possible_duplicate",
+                reasons=outcome.reasons,
+                record=data,
+                document_sha256=blob.sha256,
+                page=record.page,
+                related_completion_id=found.completion_id,
+            )
+        else:
+            completion = commit_draft(ledger, physician_id, draft, _provenance(record, blob.sha256))
+            existing.append(completion)
+            outcome.status, outcome.completion_id = "imported", completion.id
+    ledger.audit.record(
+        events.DOCUMENT_IMPORTED,
+        "document",
+        blob.sha256,
+        physician_id=physician_id,
+        records=len(extraction.records),
+        imported=report.count("imported"),
+        duplicate=report.count("duplicate"),
+        needs_review=report.count("needs_review"),
+    )
+    return report
+
+
+def accept_review_item(
+    ledger: Ledger, physician_id: UUID, item_id: UUID, changes: dict[str, str] | None = None
+) -> Completion:
+    """Count a reviewed record, with the reviewer's corrections; it must now be complete."""
+    item = ledger.review.get(physician_id, item_id)
+    draft = draft_from_record(item.record, changes)
+    blocking = [p for p in draft.problems if p.startswith(("no ", "date ", "unknown", "format"))]
+    if blocking:
+        raise DomainError(
+            "cannot accept yet: " + "; ".join(blocking) + " — correct it with --set field=value"
+        )
+    provenance = Provenance(
+        source_kind=SourceKind(item.record.get("source_kind", "manual")),
+        method="reviewed",
+        confidence=Decimal(1),
+        document_sha256=item.document_sha256,
+        page=item.page,
+        detail={"extracted": item.record, "corrections": changes or {}},
+    )
+    completion = commit_draft(ledger, physician_id, draft, provenance)
+    ledger.review.resolve(item, status="accepted", completion_id=completion.id, changes=changes)
+    return completion
+
+
+def reject_review_item(ledger: Ledger, physician_id: UUID, item_id: UUID) -> None:
+    ledger.review.resolve(ledger.review.get(physician_id, item_id), status="rejected")

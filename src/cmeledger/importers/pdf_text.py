@@ -1,0 +1,92 @@
+"""PDF pages as text (PDFium's content-stream order) or as images for OCR, with limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+
+from cmeledger.importers.errors import ExtractionError
+
+# A rendered page never exceeds this many pixels, however large the page claims to be.
+MAX_RENDER_PIXELS = 12_000_000
+OCR_DPI = 300
+
+
+@dataclass(frozen=True, slots=True)
+class PdfPageText:
+    number: int  # 1-based
+    text: str
+    chars: int
+
+
+@contextmanager
+def open_pdf(data: bytes, source: str, *, max_pages: int) -> Iterator[pdfium.PdfDocument]:
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise ExtractionError(
+                source,
+                "the PDF is password-protected; open it, print it "
+                "to a new PDF without a password, and import that",
+            ) from None
+        if code == pdfium_c.FPDF_ERR_SECURITY:
+            raise ExtractionError(
+                source,
+                "the PDF uses an unsupported security handler; "
+                "print it to a new PDF and import that",
+            ) from None
+        raise ExtractionError(
+            source, "not a readable PDF (damaged or truncated); download it again"
+        ) from None
+    try:
+        if len(doc) == 0:
+            raise ExtractionError(source, "the PDF has no pages")
+        if len(doc) > max_pages:
+            raise ExtractionError(
+                source,
+                f"the PDF has {len(doc)} pages; the limit is "
+                f"{max_pages} (CMELEDGER_MAX_PDF_PAGES); split it",
+            )
+        yield doc
+    finally:
+        doc.close()
+
+
+def page_text(doc: pdfium.PdfDocument, index: int) -> PdfPageText:
+    page = doc[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_range()
+            return PdfPageText(
+                index + 1, text.replace("\r\n", "\n").replace("\r", "\n"), textpage.count_chars()
+            )
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def render_page(doc: pdfium.PdfDocument, index: int, *, dpi: int = OCR_DPI) -> Image.Image:
+    page = doc[index]
+    try:
+        width, height = page.get_size()  # points (1/72 in)
+        scale = dpi / 72
+        pixels = width * scale * height * scale
+        if pixels > MAX_RENDER_PIXELS:
+            scale *= (MAX_RENDER_PIXELS / pixels) ** 0.5
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        try:
+            image: Image.Image = bitmap.to_pil().convert("L")
+            return image
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
