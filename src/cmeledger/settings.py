@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     keys_file: Path | None = None
     keys: SecretStr | None = None
     max_upload_bytes: int = 50 * 1024 * 1024
+    max_pdf_pages: int = 1000
+    max_ocr_pages: int = 100
 
     @classmethod
     def settings_customise_sources(

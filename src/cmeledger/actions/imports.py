@@ -16,7 +16,7 @@ from cmeledger.audit import events
 from cmeledger.domain.activities import ActivityFormat, Completion, Provenance, SourceKind
 from cmeledger.domain.credit_taxonomy import credit_type
 from cmeledger.domain.credits import CreditClaim, CreditRole, is_on_step, round_amount
-from cmeledger.domain.dedupe import Candidate, MatchKind, match, names_agree
+from cmeledger.domain.dedupe import Candidate, MatchKind, candidate_of, match, names_agree
 from cmeledger.domain.errors import DomainError
 from cmeledger.domain.extraction import Extracted
 from cmeledger.importers.pipeline import FileExtraction
@@ -150,6 +150,17 @@ def _iso(value: Any) -> date | None:
         return None
 
 
+def _candidate(draft: Draft) -> Candidate | None:
+    if not draft.title or draft.completed_on is None:
+        return None
+    return Candidate(
+        draft.title,
+        draft.provider,
+        draft.completed_on,
+        {c.type_code: c.amount for c in draft.credits},
+    )
+
+
 def commit_draft(
     ledger: Ledger, physician_id: UUID, draft: Draft, provenance: Provenance
 ) -> Completion:
@@ -213,20 +224,30 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
     ledger.documents.attach(
         physician_id, blob.sha256, blob.size, media, extraction.source.rsplit("/", 1)[-1]
     )
-    existing: list[Completion] = ledger.completions.for_physician(physician_id)
+    existing = [(c.id, candidate_of(c)) for c in ledger.completions.for_physician(physician_id)]
+    pending = [
+        (item.id, c)
+        for item in ledger.review.open_items(physician_id)
+        if (c := _candidate(draft_from_record(item.record))) is not None
+    ]
     report = FileReport(extraction.source, "imported", warnings=list(extraction.warnings))
     for record in extraction.records:
         data = record.as_json()
         draft = draft_from_record(data)
-        reasons = list(record.all_review_reasons()) + [
-            p for p in draft.problems if p not in record.all_review_reasons()
-        ]
+        candidate = _candidate(draft)
+        reasons = list(record.all_review_reasons())
+        reasons += [p for p in draft.problems if p not in reasons]
         if record.source_kind is SourceKind.CERTIFICATE and not names_agree(
             who.first_name, who.last_name, record.learner_name
         ):
             reasons.append(f"made out to {record.learner_name!r}, not {who.display_name}")
         outcome = RecordOutcome("needs_review", draft.title, record.page, reasons=reasons)
         report.outcomes.append(outcome)
+        waiting = match(candidate, pending) if candidate is not None else None
+        if waiting is not None and waiting.kind is MatchKind.SAME:
+            # The same certificate (another scan, a second copy) is already in the queue.
+            outcome.status, outcome.review_item_id = "duplicate", waiting.completion_id
+            continue
         if reasons:
             if not ledger.review.has_open_record(physician_id, blob.sha256, record.page):
                 outcome.review_item_id = ledger.review.add(
@@ -237,17 +258,11 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
                     document_sha256=blob.sha256,
                     page=record.page,
                 )
+                if candidate is not None:
+                    pending.append((outcome.review_item_id, candidate))
             continue
-        assert draft.completed_on is not None and draft.title is not None
-        found = match(
-            Candidate(
-                draft.title,
-                draft.provider,
-                draft.completed_on,
-                {c.type_code: c.amount for c in draft.credits},
-            ),
-            existing,
-        )
+        assert candidate is not None
+        found = match(candidate, existing)
         if found.kind is MatchKind.SAME and found.completion_id is not None:
             ledger.completions.add_provenance(
                 physician_id, found.completion_id, _provenance(record, blob.sha256)
@@ -264,9 +279,10 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
                 page=record.page,
                 related_completion_id=found.completion_id,
             )
+            pending.append((outcome.review_item_id, candidate))
         else:
             completion = commit_draft(ledger, physician_id, draft, _provenance(record, blob.sha256))
-            existing.append(completion)
+            existing.append((completion.id, candidate))
             outcome.status, outcome.completion_id = "imported", completion.id
     ledger.audit.record(
         events.DOCUMENT_IMPORTED,

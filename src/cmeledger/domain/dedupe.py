@@ -65,36 +65,51 @@ def _amounts_agree(a: Mapping[str, Decimal], b: Mapping[str, Decimal]) -> bool |
     return all(a[t] == b[t] for t in shared)
 
 
-def match(candidate: Candidate, existing: Iterable[Completion]) -> Match:
-    """The best match among a physician's completions, strongest evidence first."""
-    title = normalise_text(candidate.title)
-    provider = normalise_text(candidate.provider)
+def candidate_of(done: Completion) -> Candidate:
+    return Candidate(
+        done.activity.title,
+        done.activity.provider,
+        done.completed_on,
+        {c.type_code: c.amount for c in done.credits},
+    )
+
+
+def classify(candidate: Candidate, other: Candidate) -> tuple[MatchKind, str]:
+    """How two completions relate: the same one, possibly the same one, or different."""
+    title_score = _similar(normalise_text(candidate.title), normalise_text(other.title))
+    if title_score < TITLE_NEAR:
+        return MatchKind.NONE, ""
+    provider, other_provider = normalise_text(candidate.provider), normalise_text(other.provider)
+    provider_ok = (
+        not provider
+        or not other_provider
+        or _similar(provider, other_provider) >= PROVIDER_SAME
+        or provider in other_provider
+        or other_provider in provider
+    )
+    days = abs((candidate.completed_on - other.completed_on).days)
+    agree = _amounts_agree(candidate.awarded, other.awarded)
+    if title_score >= TITLE_SAME and days == 0 and agree and provider_ok:
+        return MatchKind.SAME, "same title, provider, date and credit"
+    if days <= 1 and agree is not False:
+        why = (
+            f"similar title ({title_score:.0f}%)" if title_score < TITLE_SAME else "same title"
+        ) + (", one day apart" if days else ", same date")
+        return MatchKind.NEAR, why + ("" if provider_ok else ", different provider")
+    if title_score >= TITLE_SAME and days == 0 and agree is False:
+        return MatchKind.NEAR, "same title and date, different credit"
+    return MatchKind.NONE, ""
+
+
+def match(candidate: Candidate, existing: Iterable[tuple[UUID, Candidate]]) -> Match:
+    """The strongest relation to any of `existing`: SAME beats NEAR beats NONE."""
     best = Match(MatchKind.NONE)
-    for done in existing:
-        title_score = _similar(title, normalise_text(done.activity.title))
-        if title_score < TITLE_NEAR:
-            continue
-        other_provider = normalise_text(done.activity.provider)
-        provider_ok = (
-            not provider
-            or not other_provider
-            or _similar(provider, other_provider) >= PROVIDER_SAME
-            or provider in other_provider
-            or other_provider in provider
-        )
-        days = abs((candidate.completed_on - done.completed_on).days)
-        agree = _amounts_agree(candidate.awarded, {c.type_code: c.amount for c in done.credits})
-        if title_score >= TITLE_SAME and days == 0 and agree and provider_ok:
-            return Match(MatchKind.SAME, done.id, "same title, provider, date and credit")
-        if days <= 1 and agree is not False:
-            why = (
-                f"similar title ({title_score:.0f}%)" if title_score < TITLE_SAME else "same title"
-            ) + (", one day apart" if days else ", same date")
-            if not provider_ok:
-                why += ", different provider"
-            best = Match(MatchKind.NEAR, done.id, why)
-        elif title_score >= TITLE_SAME and days == 0 and agree is False:
-            best = Match(MatchKind.NEAR, done.id, "same title and date, different credit")
+    for other_id, other in existing:
+        kind, why = classify(candidate, other)
+        if kind is MatchKind.SAME:
+            return Match(kind, other_id, why)
+        if kind is MatchKind.NEAR and best.kind is MatchKind.NONE:
+            best = Match(kind, other_id, why)
     return best
 
 

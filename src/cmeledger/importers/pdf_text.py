@@ -59,8 +59,17 @@ def open_pdf(data: bytes, source: str, *, max_pages: int) -> Iterator[pdfium.Pdf
         doc.close()
 
 
-def page_text(doc: pdfium.PdfDocument, index: int) -> PdfPageText:
-    page = doc[index]
+def _page(doc: pdfium.PdfDocument, index: int, source: str) -> pdfium.PdfPage:
+    try:
+        return doc[index]
+    except pdfium.PdfiumError:
+        raise ExtractionError(
+            source, f"page {index + 1} of the PDF is damaged; download the file again"
+        ) from None
+
+
+def page_text(doc: pdfium.PdfDocument, index: int, source: str) -> PdfPageText:
+    page = _page(doc, index, source)
     try:
         textpage = page.get_textpage()
         try:
@@ -74,15 +83,22 @@ def page_text(doc: pdfium.PdfDocument, index: int) -> PdfPageText:
         page.close()
 
 
-def render_page(doc: pdfium.PdfDocument, index: int, *, dpi: int = OCR_DPI) -> Image.Image:
-    page = doc[index]
+def render_page(
+    doc: pdfium.PdfDocument, index: int, source: str, *, dpi: int = OCR_DPI
+) -> Image.Image:
+    page = _page(doc, index, source)
     try:
         width, height = page.get_size()  # points (1/72 in)
         scale = dpi / 72
         pixels = width * scale * height * scale
         if pixels > MAX_RENDER_PIXELS:
             scale *= (MAX_RENDER_PIXELS / pixels) ** 0.5
-        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        try:
+            bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        except pdfium.PdfiumError:
+            raise ExtractionError(
+                source, f"page {index + 1} cannot be drawn (damaged PDF)"
+            ) from None
         try:
             image: Image.Image = bitmap.to_pil().convert("L")
             return image

@@ -79,7 +79,7 @@ def _pdf(result: FileExtraction, limits: Limits, progress: Progress) -> None:
         result.pages = len(doc)
         for index in range(len(doc)):
             progress(f"page {index + 1}/{len(doc)}")
-            text = normalise(repair_one_glyph_lines(page_text(doc, index).text))
+            text = normalise(repair_one_glyph_lines(page_text(doc, index, result.source).text))
             problem = text_layer_problem(text)
             if problem is None:
                 result.records += _parse_page(text, result.source, index + 1, "text", 1.0)
@@ -91,7 +91,7 @@ def _pdf(result: FileExtraction, limits: Limits, progress: Progress) -> None:
                     f"more than {limits.max_ocr_pages} pages "
                     "need OCR (CMELEDGER_MAX_OCR_PAGES); split the file",
                 )
-            scanned = ocr.recognise_upright(render_page(doc, index), result.source)
+            scanned = ocr.recognise_upright(render_page(doc, index, result.source), result.source)
             if scanned.rotated_by:
                 result.warnings.append(f"page {index + 1} was rotated {scanned.rotated_by}°")
             result.records += _parse_page(

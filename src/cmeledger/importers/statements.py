@@ -11,7 +11,7 @@ from cmeledger.domain.extraction import ExtractedCredit, ExtractedMoc
 from cmeledger.importers.credit_names import board_in, credit_type_from_text, moc_credit_type
 
 NUM = r"(?P<n>\d{1,4}(?:\.\d{1,2})?|\.\d{1,2})\s*\*?"
-_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])|\n")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 
 # (role, pattern). Each pattern has a group `n` (the amount) and is followed by the
 # credit-type phrase; patterns are tried per sentence.
@@ -48,7 +48,9 @@ _CREDIT_PATTERNS: tuple[tuple[CreditRole, re.Pattern[str]], ...] = tuple(
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCES.split(text) if s.strip()]
+    """Sentences of running text; line breaks inside a sentence are layout, not structure."""
+    flowing = re.sub(r"\s+", " ", text)
+    return [s.strip() for s in _SENTENCES.split(flowing) if s.strip()]
 
 
 def _credit_type(matched: str, after: str, sentence: str, context: str) -> str | None:

@@ -315,8 +315,11 @@ class CompletionRepository:
 
     def add_provenance(
         self, physician_id: UUID, completion_id: UUID, provenance: Provenance
-    ) -> None:
-        """More evidence for a completion we already have (the same certificate seen again)."""
+    ) -> bool:
+        """More evidence for a completion we already have (the same certificate seen again).
+
+        The same page of the same document is recorded once: re-importing a file adds nothing.
+        """
         owner = self._session.execute(
             select(CompletionRow.physician_id).where(
                 CompletionRow.id == completion_id,
@@ -326,6 +329,20 @@ class CompletionRepository:
         ).first()
         if owner is None:
             raise NotFoundError(f"no credit {completion_id} for physician {physician_id}")
+        if provenance.document_sha256 is not None:
+            seen = self._session.execute(
+                select(ProvenanceRow.id)
+                .where(
+                    ProvenanceRow.completion_id == completion_id,
+                    ProvenanceRow.document_sha256 == provenance.document_sha256,
+                    ProvenanceRow.page.is_(None)
+                    if provenance.page is None
+                    else ProvenanceRow.page == provenance.page,
+                )
+                .limit(1)
+            ).first()
+            if seen is not None:
+                return False
         row = {
             "completion_id": completion_id,
             "source_kind": provenance.source_kind.value,
@@ -344,6 +361,7 @@ class CompletionRepository:
             source_kind=provenance.source_kind.value,
             document_sha256=provenance.document_sha256,
         )
+        return True
 
     def delete(self, physician_id: UUID, completion_id: UUID) -> None:
         result = self._session.execute(
