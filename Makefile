@@ -6,7 +6,7 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --locked
 
-.PHONY: run test lint bench env uv clean
+.PHONY: run test lint bench env uv ocr clean
 
 uv:  ## uv itself, installed with the system Python's pip if it is not there yet
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv \
@@ -16,10 +16,19 @@ uv:  ## uv itself, installed with the system Python's pip if it is not there yet
 env: uv  ## .venv from the committed uv.lock, on the system Python 3.11
 	@$(UV) sync --locked --quiet
 
+ocr:  ## Debian's Tesseract for scanned certificates (installed when we may; else OCR tests skip)
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then SUDO=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "note: Tesseract is missing and cannot be installed here; OCR tests will be skipped (apt-get install tesseract-ocr tesseract-ocr-eng)"; exit 0; fi; \
+	  echo "Installing Tesseract OCR (Debian packages tesseract-ocr, tesseract-ocr-eng)…"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null 2>&1 \
+	    || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; }; }
+
 run: env  ## Initialise the embedded ledger, load the demo physician, print the ledger
 	@$(RUN) cmeledger demo
 
-test: env  ## The whole suite (SQLite; PostgreSQL too when CMELEDGER_TEST_DATABASE_URL is set)
+test: env ocr  ## The whole suite (SQLite; PostgreSQL too when CMELEDGER_TEST_DATABASE_URL is set)
 	@$(RUN) pytest -q
 
 lint: env  ## ruff, mypy --strict, import-linter, and no drift between models and migrations
@@ -32,8 +41,9 @@ lint: env  ## ruff, mypy --strict, import-linter, and no drift between models an
 	CMELEDGER_HOME=$$tmp $(RUN) cmeledger init >/dev/null; \
 	CMELEDGER_HOME=$$tmp $(RUN) alembic check
 
-bench: env  ## Long benchmarks (not part of CI); figures go to bench/README.md
+bench: env ocr  ## Long benchmarks (not part of CI); figures go to bench/README.md
 	@$(RUN) python -m bench.bulk_insert
+	@$(RUN) python -m bench.extraction
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import shutil
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,8 @@ import pytest
 requires_tesseract = pytest.mark.skipif(
     shutil.which("tesseract") is None,
     reason="Tesseract is not installed (apt-get install tesseract-ocr); `make test` installs "
-           "it where it can")
+    "it where it can",
+)
 
 
 def _is_local(address: Any) -> bool:
@@ -27,7 +27,7 @@ def _is_local(address: Any) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     real_connect = socket.socket.connect
 
     def guarded(self: socket.socket, address: Any) -> Any:
@@ -37,7 +37,6 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     monkeypatch.setattr(socket, "create_connection", _refuse)
-    yield
 
 
 def _refuse(address: Any, *args: Any, **kwargs: Any) -> socket.socket:

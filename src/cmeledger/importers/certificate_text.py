@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 
 _TRADEMARK = re.compile(
     r"\s*(?:™|®|\(TM\)|&trade;|\(R\))|(?<=Credits)\s*TM\b|(?<=Credit\(s\))"
@@ -25,12 +26,40 @@ _QUOTES = str.maketrans(
 )
 
 
+# Boilerplate typos seen on real certificates ("certifies tthat", "maxiumum"): the anchors
+# the grammar relies on must survive them.
+_TYPOS = tuple(
+    (re.compile(rx, re.IGNORECASE), fix)
+    for rx, fix in (
+        (r"\bt+h+a+t+\b", "that"),
+        (r"\bmaxi?u?i?mum\b", "maximum"),
+        (r"\bpart?cipated\b", "participated"),
+        (r"\baccredi?t?ed\b", "accredited"),
+    )
+)
+
+
+def _fix_typos(text: str) -> str:
+    for pattern, fix in _TYPOS:
+        text = pattern.sub(_keeping_case(fix), text)
+    return text
+
+
+def _keeping_case(fix: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: _keep_case(m[0], fix)
+
+
+def _keep_case(seen: str, fix: str) -> str:
+    return fix.upper() if seen.isupper() else fix.capitalize() if seen[:1].isupper() else fix
+
+
 def normalise(text: str) -> str:
     """Keep lines (layouts use them), fix what extraction and OCR commonly garble."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n")
     text = _TRADEMARK.sub("", text)
     text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)  # hyphenated line breaks
+    text = _fix_typos(text)
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
     return "\n".join(lines).strip()
 

@@ -83,6 +83,22 @@ def page_text(doc: pdfium.PdfDocument, index: int, source: str) -> PdfPageText:
         page.close()
 
 
+def image_coverage(doc: pdfium.PdfDocument, index: int, source: str) -> float:
+    """Share of the page covered by its largest image: an overlay certificate is one big
+    image with only the variable fields (name, date, credits) as text on top."""
+    page = _page(doc, index, source)
+    try:
+        width, height = page.get_size()
+        area = max(width * height, 1.0)
+        largest = 0.0
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+            left, bottom, right, top = obj.get_bounds()
+            largest = max(largest, (right - left) * (top - bottom) / area)
+        return min(largest, 1.0)
+    finally:
+        page.close()
+
+
 def render_page(
     doc: pdfium.PdfDocument, index: int, source: str, *, dpi: int = OCR_DPI
 ) -> Image.Image:

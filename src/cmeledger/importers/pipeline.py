@@ -18,7 +18,7 @@ from cmeledger.importers.certificate import parse_certificate
 from cmeledger.importers.certificate_text import normalise, repair_one_glyph_lines, split_units
 from cmeledger.importers.errors import ExtractionError
 from cmeledger.importers.images import load_image
-from cmeledger.importers.pdf_text import open_pdf, page_text, render_page
+from cmeledger.importers.pdf_text import image_coverage, open_pdf, page_text, render_page
 from cmeledger.importers.sniff import Kind, extension_matches, sniff
 
 _ANCHOR = re.compile(
@@ -81,6 +81,12 @@ def _pdf(result: FileExtraction, limits: Limits, progress: Progress) -> None:
             progress(f"page {index + 1}/{len(doc)}")
             text = normalise(repair_one_glyph_lines(page_text(doc, index, result.source).text))
             problem = text_layer_problem(text)
+            if (
+                problem is None
+                and len(text) < 600
+                and image_coverage(doc, index, result.source) > 0.5
+            ):
+                problem = "the text layer holds only overlaid fields; the rest is an image"
             if problem is None:
                 result.records += _parse_page(text, result.source, index + 1, "text", 1.0)
                 continue

@@ -9,6 +9,7 @@ from decimal import Decimal
 from cmeledger.domain.credits import CreditRole
 from cmeledger.domain.extraction import ExtractedCredit, ExtractedMoc
 from cmeledger.importers.credit_names import board_in, credit_type_from_text, moc_credit_type
+from cmeledger.importers.form_fields import label_key
 
 NUM = r"(?P<n>\d{1,4}(?:\.\d{1,2})?|\.\d{1,2})\s*\*?"
 _SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
@@ -18,8 +19,7 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _CREDIT_PATTERNS: tuple[tuple[CreditRole, re.Pattern[str]], ...] = tuple(
     (role, re.compile(rx, re.IGNORECASE))
     for role, rx in (
-        (CreditRole.HOURS, r"participated\s+(?:for\s+)?" + NUM + r"\s*hours?"),
-        (CreditRole.HOURS, r"hours\s+of\s+participation\s*[:|]?\s*" + NUM),
+        (CreditRole.HOURS, r"participated\s+(?:for\s+|in\s+)?" + NUM + r"\s*hours?"),
         (
             CreditRole.DESIGNATED,
             r"designate[sd]?\s+(?:this|the)?[^.]{0,120}?\bfor\s+"
@@ -30,14 +30,9 @@ _CREDIT_PATTERNS: tuple[tuple[CreditRole, re.Pattern[str]], ...] = tuple(
         (CreditRole.DESIGNATED, r"\bacceptable\s+for\s+(?:up\s+to\s+)?" + NUM),
         (CreditRole.DESIGNATED, r"\bwill\s+receive\s+(?:up\s+to\s+)?" + NUM),
         (CreditRole.DESIGNATED, r"\bmaximum\s+of\s+" + NUM),
+        (CreditRole.DESIGNATED, r"\boffers?\s+(?:up\s+to\s+)?" + NUM),
         (CreditRole.AWARDED, r"\bawarded\s+(?:a\s+total\s+of\s+)?" + NUM),
         (CreditRole.AWARDED, r"\b(?:earned|claimed|received)\s+(?:a\s+total\s+of\s+)?" + NUM),
-        (CreditRole.AWARDED, r"\bclaimed\s+credits?\s*[:|]\s*" + NUM),
-        (
-            CreditRole.AWARDED,
-            r"^credits?\s*(?:awarded|earned|claimed)?\s*"
-            r"(?:/\s*hours\s+of\s+participation\s*)?[:|]\s*" + NUM,
-        ),
         (
             CreditRole.AWARDED,
             NUM + r"\s*(?:AMA|AOA|AAPA|AAFP)?[^.]{0,60}?(?:credits?|hours?)"
@@ -55,8 +50,13 @@ def sentences(text: str) -> list[str]:
 
 def _credit_type(matched: str, after: str, sentence: str, context: str) -> str | None:
     if re.search(r"contact\s*hours?", after + " " + sentence, re.IGNORECASE):
+        if re.search(r"\bANCC\b|nurs", sentence, re.IGNORECASE):
+            return "ancc_contact_hours"
         pharmacy = re.search(
-            r"ACPE|Universal\s+Activity\s+Number|\bUAN\b|pharmac", sentence, re.IGNORECASE
+            r"ACPE|Universal\s+Activity\s+Number|\bUAN\b|pharmacists?\b|"
+            r"pharmacy",
+            sentence,
+            re.IGNORECASE,
         )
         return "acpe_contact_hours" if pharmacy else "ancc_contact_hours"
     named = credit_type_from_text(after[:90]) or credit_type_from_text(sentence)
@@ -85,11 +85,8 @@ def find_credits(text: str, lines: list[str]) -> list[CreditFinding]:
     findings: list[CreditFinding] = []
     seen: set[tuple[str, CreditRole, Decimal]] = set()
     main_type = credit_type_from_text(text)
-    candidates = sentences(text) + [line for line in lines if "|" in line or ":" in line]
-    for sentence in candidates:
-        if _is_moc(sentence) or re.search(
-            r"in\s+the\s+area\s+of\s+pharmacology", sentence, re.IGNORECASE
-        ):
+    for sentence in sentences(text):
+        if _is_moc(sentence) or _is_label_sentence(sentence):
             continue
         for role, pattern in _CREDIT_PATTERNS:
             for m in pattern.finditer(sentence):
@@ -111,6 +108,52 @@ def find_credits(text: str, lines: list[str]) -> list[CreditFinding]:
                     CreditFinding(ExtractedCredit(code, amount, role), sentence, from_context)
                 )
     return findings
+
+
+def _is_label_sentence(sentence: str) -> bool:
+    """Form rows ("Claimed credit: 2.00 ...") are read by form_fields, with their labels;
+    "Nurses: this activity is designated for ..." is a sentence, not a form row."""
+    m = re.match(r"^(?P<label>(?:[\w()/]+\s+){0,3}[\w()/]+)\s*:", sentence)
+    return m is not None and bool(label_key(m["label"]))
+
+
+def form_credits(fields: dict[str, str], context: str) -> list[CreditFinding]:
+    """Credits from labelled rows and credit tables."""
+    found: list[CreditFinding] = []
+    labelled_type = credit_type_from_text(fields.get("credit_type", ""))
+    default = labelled_type or credit_type_from_text(context)
+    for key, role in (("credits", CreditRole.AWARDED), ("hours", CreditRole.HOURS)):
+        value = fields.get(key)
+        m = re.search(NUM, value or "")
+        if value is None or m is None:
+            continue
+        named = _credit_type("", value[m.end() :], value, context) if key == "credits" else None
+        code = named or default
+        if code is not None:
+            found.append(
+                CreditFinding(
+                    ExtractedCredit(code, Decimal(m.group("n")), role), value, named is None
+                )
+            )
+        cap = re.search(r"designated\s+maximum\s+of\s+" + NUM, value, re.I)
+        if cap and code is not None:
+            found.append(
+                CreditFinding(
+                    ExtractedCredit(code, Decimal(cap.group("n")), CreditRole.DESIGNATED),
+                    value,
+                    False,
+                )
+            )
+    for row in fields.get("table_rows", "").splitlines():
+        role_text, name, amount = row.split("\t")
+        code = _credit_type("", name, name, "")
+        if code is not None:
+            found.append(
+                CreditFinding(
+                    ExtractedCredit(code, Decimal(amount), CreditRole(role_text)), row, False
+                )
+            )
+    return found
 
 
 def _is_moc(sentence: str) -> bool:

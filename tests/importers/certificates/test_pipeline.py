@@ -96,7 +96,7 @@ def test_a_decompression_bomb_image_is_refused_without_decoding_it() -> None:
     width = height = 20_000  # 400 megapixels of one colour compress to almost nothing
     raw = zlib.compress(b"\x00" * (width + 1) * 16, 9)
 
-    def chunk(kind, body):
+    def chunk(kind: bytes, body: bytes) -> bytes:
         return (
             struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
         )
@@ -157,3 +157,10 @@ def test_a_damaged_pdf_never_crashes_the_reader(cut: int, junk: bytes) -> None:
     damaged = pdf[:cut] + junk + pdf[cut + len(junk) :]
     with contextlib.suppress(ExtractionError):
         extract_bytes("damaged.pdf", damaged, limits=Limits(max_ocr_pages=0))
+
+
+def test_the_network_is_shut_while_importers_run() -> None:
+    import socket
+
+    with pytest.raises(OSError, match="network access blocked"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)

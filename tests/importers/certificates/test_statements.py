@@ -63,7 +63,9 @@ def test_a_label_value_layout_is_read_by_its_labels() -> None:
     assert r.title == "Beta Blockers Revisited"
     assert r.format is ActivityFormat.JOURNAL
     assert r.completion_date == date(2023, 10, 22)
-    assert ("ama_pra_1", "1", "awarded") in credits(r)
+    # "Credits / Hours of participation" states time spent, not an award: count nothing yet.
+    assert credits(r) == {("ama_pra_1", "1", "hours")}
+    assert r.needs_review
     assert r.accredited_provider == "American Medical Association"
 
 
