@@ -60,7 +60,8 @@ def normalise(text: str) -> str:
     text = _TRADEMARK.sub("", text)
     text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)  # hyphenated line breaks
     text = _fix_typos(text)
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    # Table borders read by OCR become stray pipes at the ends of lines.
+    lines = [re.sub(r"[ \t]+", " ", line).strip().strip("|").strip() for line in text.split("\n")]
     return "\n".join(lines).strip()
 
 

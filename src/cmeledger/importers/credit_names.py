@@ -1,46 +1,20 @@
-"""Credit-type names as certificates and transcripts write them, mapped to taxonomy ids."""
+"""Credit types and MOC boards named in certificate sentences, mapped to taxonomy ids."""
 
 from __future__ import annotations
 
 import re
 
-# (pattern, credit type id). First match wins, so specific names come before general ones.
-_CREDIT_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rx, re.IGNORECASE), code)
-    for rx, code in (
-        (r"AMA\s*PRA\s*Cat(?:egory|\.)?\s*(?:2|II)\b", "ama_pra_2"),
-        (r"AMA\s*PRA\s*Cat(?:egory|\.)?\s*(?:1|I)\b", "ama_pra_1"),
-        (r"\bAMA\s*Cat(?:egory|\.)?\s*(?:1|I)\b", "ama_pra_1"),
-        (r"\bAOA\s*(?:Cat(?:egory|\.)?\s*)?1\s*-?\s*A\b", "aoa_1a"),
-        (r"\bAOA\s*(?:Cat(?:egory|\.)?\s*)?1\s*-?\s*B\b", "aoa_1b"),
-        (r"\bAOA\s*(?:Cat(?:egory|\.)?\s*)?2\s*-?\s*A\b", "aoa_2a"),
-        (r"\bAOA\s*(?:Cat(?:egory|\.)?\s*)?2\s*-?\s*B\b", "aoa_2b"),
-        (r"\bCategory\s*1\s*-?\s*A\b", "aoa_1a"),
-        (r"\bCategory\s*1\s*-?\s*B\b", "aoa_1b"),
-        (r"\bAAPA\s*Cat(?:egory|\.)?\s*(?:2|II)\b", "aapa_2"),
-        (r"\bAAPA\s*Cat(?:egory|\.)?\s*(?:1|I)\b", "aapa_1"),
-        (r"\bPrescribed\b", "aafp_prescribed"),
-        (r"\bElective\b", "aafp_elective"),
-        (r"\bIPCE\b|Interprofessional\s+Continuing\s+Education", "ipce"),
-        (r"\bCPEUs?\b", "cdr_cpeu"),
-        (
-            r"\b(?:ACPE|pharmacy|pharmacists?)\b.*\bcontact\s*hours?\b|\bcontact\s*hours?\b.*"
-            r"\b(?:ACPE|UAN|Universal\s+Activity\s+Number|pharmac)",
-            "acpe_contact_hours",
-        ),
-        (r"\b(?:nursing\s+)?contact\s*hours?\b|\bANCC\b", "ancc_contact_hours"),
-        (r"\bCategory\s*(?:2|II)\b", "ama_pra_2"),
-        (r"\bCategory\s*(?:1|I)\b", "ama_pra_1"),
-    )
-)
+from cmeledger.importers.credit_types import UNKNOWN_PREFIX
+from cmeledger.importers.credit_types import credit_type_from_text as credit_type_label
 
 
 def credit_type_from_text(text: str) -> str | None:
-    """The taxonomy id a phrase names ("AMA PRA Category 1 Credit(s)", "Prescribed", …)."""
-    for pattern, code in _CREDIT_NAMES:
-        if pattern.search(text):
-            return code
-    return None
+    """The taxonomy id a phrase names ("AMA PRA Category 1 Credit(s)", "Prescribed", ...);
+    the one mapping shared with the transcript importers, made for certificate sentences."""
+    match = credit_type_label(text)
+    if match is None or match.code.startswith(UNKNOWN_PREFIX):
+        return None
+    return match.code
 
 
 MOC_BOARDS: dict[str, str] = {

@@ -156,7 +156,9 @@ def read_fields(lines: list[str]) -> dict[str, str]:
             while j < len(lines) and _continues(lines, j) and j - i <= 2:
                 value = f"{value} {lines[j]}"
                 j += 1
-        fields.setdefault(key, value)
+        if key not in fields:
+            fields[key] = value
+            fields[f"{key}_label"] = m.group("label")
         i = j
     if rows:
         fields["table_rows"] = "\n".join(rows)

@@ -64,7 +64,15 @@ def _credit_type(matched: str, after: str, sentence: str, context: str) -> str |
         return named
     # "Credits | 1" or "2 hours": the unit is stated, the system is the certificate's own.
     if re.search(r"hours?\b|credits?\b", matched + " " + after[:40], re.IGNORECASE):
-        return _labelled_type(context) or credit_type_from_text(context)
+        return _labelled_type(context) or first_named_type(context)
+    return None
+
+
+def first_named_type(text: str) -> str | None:
+    """The certificate's own credit system: the first one its sentences name."""
+    for sentence in sentences(text):
+        if (code := credit_type_from_text(sentence)) is not None:
+            return code
     return None
 
 
@@ -84,7 +92,7 @@ def find_credits(text: str, lines: list[str]) -> list[CreditFinding]:
     """Every credit statement in the unit, with its role; MOC sentences are left to find_moc."""
     findings: list[CreditFinding] = []
     seen: set[tuple[str, CreditRole, Decimal]] = set()
-    main_type = credit_type_from_text(text)
+    main_type = first_named_type(text)
     for sentence in sentences(text):
         if _is_moc(sentence) or _is_label_sentence(sentence):
             continue
@@ -121,13 +129,17 @@ def form_credits(fields: dict[str, str], context: str) -> list[CreditFinding]:
     """Credits from labelled rows and credit tables."""
     found: list[CreditFinding] = []
     labelled_type = credit_type_from_text(fields.get("credit_type", ""))
-    default = labelled_type or credit_type_from_text(context)
+    default = labelled_type or first_named_type(context)
     for key, role in (("credits", CreditRole.AWARDED), ("hours", CreditRole.HOURS)):
         value = fields.get(key)
         m = re.search(NUM, value or "")
         if value is None or m is None:
             continue
-        named = _credit_type("", value[m.end() :], value, context) if key == "credits" else None
+        named = None
+        if key == "credits":
+            named = _credit_type("", value[m.end() :], value, "") or credit_type_from_text(
+                fields.get("credits_label", "")
+            )
         code = named or default
         if code is not None:
             found.append(

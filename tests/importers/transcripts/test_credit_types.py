@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from cmeledger.domain.activities import ActivityFormat
-from cmeledger.importers.transcripts.credit_types import (
+from cmeledger.importers.credit_types import (
     board_name,
     credit_type_from_text,
     format_from_text,

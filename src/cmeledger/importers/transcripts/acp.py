@@ -16,10 +16,10 @@ from dataclasses import replace
 
 from cmeledger.domain.activities import ActivityFormat
 from cmeledger.domain.extraction import Extracted
+from cmeledger.importers.credit_types import normalise
 from cmeledger.importers.tables import Table
 from cmeledger.importers.transcripts import engine
 from cmeledger.importers.transcripts.columns import Typed, merged_aliases
-from cmeledger.importers.transcripts.credit_types import normalise
 
 NAME = "acp"
 ACP = "American College of Physicians"

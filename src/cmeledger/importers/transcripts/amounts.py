@@ -15,9 +15,7 @@ from decimal import Decimal
 from cmeledger.domain.credit_taxonomy import credit_type
 from cmeledger.domain.credits import CreditRole, is_on_step, round_amount
 from cmeledger.domain.extraction import ExtractedCredit, ExtractedMoc
-from cmeledger.importers.transcripts import cells
-from cmeledger.importers.transcripts.columns import Column, Columns, Typed, header_type
-from cmeledger.importers.transcripts.credit_types import (
+from cmeledger.importers.credit_types import (
     UNKNOWN_PREFIX,
     board_name,
     credit_type_from_text,
@@ -25,6 +23,8 @@ from cmeledger.importers.transcripts.credit_types import (
     moc_type,
     normalise,
 )
+from cmeledger.importers.transcripts import cells
+from cmeledger.importers.transcripts.columns import Column, Columns, Typed, header_type
 
 _LEADING_NUMBER = re.compile(r"^\s*\d*[.,]?\d+\s*\*?")
 _UNITS_ONLY = re.compile(r"(?:(?:credits?|hours?|hrs?|points?|units?|ch|ceus?)\b\s*)*")

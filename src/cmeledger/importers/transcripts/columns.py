@@ -15,12 +15,12 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from cmeledger.importers.errors import ExtractionError
-from cmeledger.importers.transcripts.credit_types import (
+from cmeledger.importers.credit_types import (
     credit_type_from_text,
     moc_from_text,
     normalise,
 )
+from cmeledger.importers.errors import ExtractionError
 
 Aliases = Mapping[str, float]
 

@@ -14,12 +14,12 @@ from datetime import date
 
 from cmeledger.domain.activities import SourceKind
 from cmeledger.domain.extraction import DatePrecision, Extracted, TopicEvidence
+from cmeledger.importers.credit_types import format_from_text, normalise
 from cmeledger.importers.errors import ExtractionError
 from cmeledger.importers.tables import Table
 from cmeledger.importers.transcripts import cells
 from cmeledger.importers.transcripts.amounts import AmountReader
 from cmeledger.importers.transcripts.columns import Aliases, Columns, Typed, resolve
-from cmeledger.importers.transcripts.credit_types import format_from_text, normalise
 from cmeledger.importers.transcripts.records import merge_rows
 
 Finish = Callable[[Extracted, "RowContext"], Extracted]
