@@ -7,10 +7,10 @@ import pytest
 
 from cmeledger.domain.credits import CreditRole
 from cmeledger.domain.extraction import DatePrecision, ExtractedCredit
+from cmeledger.importers.credit_types import UNKNOWN_PREFIX
 from cmeledger.importers.errors import ExtractionError
 from cmeledger.importers.tables import read_table
 from cmeledger.importers.transcripts import IMPORTERS, THRESHOLD, choose_importer, parse_transcript
-from cmeledger.importers.credit_types import UNKNOWN_PREFIX
 from tests.importers.transcripts import fixture_rows as d
 from tests.importers.transcripts import fixtures as f
 from tests.importers.transcripts.test_importers import ALL_FIXTURES
