@@ -18,6 +18,7 @@ from cmeledger.domain.credits import CreditRole
 from cmeledger.domain.extraction import DatePrecision, Extracted
 from cmeledger.importers.certificate_text import flat
 from cmeledger.importers.form_fields import read_fields
+from cmeledger.importers.names import clean_name
 from cmeledger.importers.statements import (
     CreditFinding,
     find_accreditors,
@@ -30,16 +31,6 @@ from cmeledger.importers.values import FoundDate, find_dates
 
 T = TypeVar("T")
 
-_DEGREES = (
-    r"M\.?D|D\.?O|Ph\.?D|PharmD|Pharm\.?D|PA-?C|PA|NP|FNP-?BC|FNP|APRN|RN|BSN|MSN|DNP|MPAS|"
-    r"MPH|MBA|MS|MSc|BS|BA|MBBS|FACP|FACS|FAAP|FAAFP|FACC|FACEP|FRCPC|DDS|DMD|OD|DPM|"
-    r"CRNA|RD|RDN|CNM|MHA|MHS|JD|Jr|Sr|II|III"
-)
-_LICENCE = re.compile(
-    r"[\s,(]*(?:\b[A-Z]{2}\s+)?(?:(?:State\s+)?(?:Medical\s+)?Licen[cs]e|Lic\.?)\s*(?:No\.?|"
-    r"Number|#)?\s*[:#]?\s*[A-Z]{0,3}[-\s]?\d[\w-]*\)?|\s*#\s*[A-Z]{0,3}\d[\w-]*",
-    re.IGNORECASE,
-)
 _NAME_END = (
     r"(?:has\s+(?:successfully\s+)?(?:participated|completed|attended|earned)|"
     r"successfully\s+completed|participated|attended|completed|(?:is|was|has\s+been)\s+"
@@ -111,16 +102,6 @@ _HEADING = re.compile(
 class Field(Generic[T]):
     value: T | None
     confidence: float
-
-
-def clean_name(raw: str) -> str:
-    name = _LICENCE.sub("", raw)
-    name = re.sub(r"^(?:Dr\.?|Doctor)\s+", "", name.strip(), flags=re.I)
-    previous = None
-    while previous != name:
-        previous = name
-        name = re.sub(rf"[,\s]+(?:{_DEGREES})\.?,?\s*$", "", name).strip()
-    return re.sub(r"\s+", " ", name).strip(" ,;:|")
 
 
 def _plausible_name(name: str) -> bool:

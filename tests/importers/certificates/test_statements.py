@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from cmeledger.domain.activities import ActivityFormat
 from cmeledger.domain.credits import CreditRole
 from cmeledger.domain.extraction import DatePrecision, Extracted
-from cmeledger.importers.certificate import clean_name, parse_certificate
+from cmeledger.importers.certificate import parse_certificate
 from cmeledger.importers.certificate_text import normalise, repair_one_glyph_lines, split_units
+from cmeledger.importers.names import clean_name
 from cmeledger.importers.values import find_dates
 
 

@@ -16,6 +16,7 @@ from cmeledger.domain.activities import check_topic
 from cmeledger.domain.credits import MAX_AMOUNT
 from cmeledger.domain.errors import DomainError
 from cmeledger.domain.extraction import DatePrecision
+from cmeledger.importers import names
 from cmeledger.importers.values import FoundDate, find_dates, parse_amount_text, parse_date_cell
 
 
@@ -146,21 +147,12 @@ _LABELLED = re.compile(
     re.IGNORECASE,
 )
 _TRANSCRIPT_FOR = re.compile(r"\btranscript\s+(?:for|of)\s*:?\s+(?P<n>.+)$", re.IGNORECASE)
-_DEGREE = re.compile(
-    r"[,\s]+(?:MD|DO|PA-?C|PA|NP|RN|APRN|CRNA|DNP|MBBS|PhD|MPH|MS|MSc|MBA|PharmD|"
-    r"FACS|FACP|FAAFP|FACEP|FAAP|FACC|FACOEM|BS|BSN|MSN)\.?$",
-    re.IGNORECASE,
-)
-_HONORIFIC = re.compile(r"^(?:dr\.?|doctor|mr\.?|mrs\.?|ms\.?|mx\.?)\s+", re.IGNORECASE)
 
 
 def clean_name(text: str) -> str | None:
     """The person's name without honorific, degrees, or what follows it on the line."""
     name = re.split(r"\d|\(|\||\s+[A-Z][A-Za-z ]{1,20}:", text, maxsplit=1)[0]
-    name = _HONORIFIC.sub("", name.strip(" ,;-" + _DASHES))
-    previous = None
-    while previous != name:
-        previous, name = name, _DEGREE.sub("", name.strip(" ,;-" + _DASHES))
+    name = names.clean_name(name.strip(" ,;-" + _DASHES))
     if not 2 <= len(name) <= 80 or not re.search(r"[^\W\d_]", name):
         return None
     return name
