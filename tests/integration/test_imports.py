@@ -79,9 +79,11 @@ def test_a_reviewer_can_correct_and_accept_or_reject(ledger: Ledger) -> None:
     [item] = ledger.review.open_items(doc.id)
     with pytest.raises(DomainError, match="no awarded credit"):
         accept_review_item(ledger, doc.id, item.id)
-    completion = accept_review_item(
+    credit_id = accept_review_item(
         ledger, doc.id, item.id, {"credit": "ama_pra_1:1.5", "title": "HF in Primary Care"}
     )
+    [completion] = ledger_view(ledger, doc.id).completions
+    assert completion.id == credit_id
     assert completion.credits[0].amount == Decimal("1.50")
     assert completion.activity.title == "HF in Primary Care"
     assert completion.provenance[0].method == "reviewed"
@@ -106,3 +108,57 @@ def test_a_file_that_fails_leaves_nothing_behind(fresh_store: Store) -> None:
         assert ledger_view(ledger, doc_id).completions == []
         assert ledger.documents.for_physician(doc_id) == []
         assert ledger.review.open_items(doc_id) == []
+
+
+def test_accepting_an_item_the_ledger_already_holds_adds_evidence_not_credit(
+    ledger: Ledger,
+) -> None:
+    doc = a_physician(ledger, first="Ada", last="Demo")
+    month_only = tuple(line.replace("on June 3, 2025", "in June 2025") for line in LINES)
+    import_extraction(ledger, doc.id, extract_bytes("m.pdf", certificate_pdf(lines=month_only)))
+    import_extraction(ledger, doc.id, extract_bytes("cert.pdf", certificate_pdf()))
+    [item] = ledger.review.open_items(doc.id)
+    credit_id = accept_review_item(ledger, doc.id, item.id, {"date": "2025-06-03"})
+    [completion] = ledger_view(ledger, doc.id).completions
+    assert completion.id == credit_id and len(completion.provenance) == 2
+    assert ledger_view(ledger, doc.id).totals == {"ama_pra_1": Decimal("1.75")}
+
+
+def test_a_possible_duplicate_can_be_merged_into_the_existing_credit(ledger: Ledger) -> None:
+    from datetime import date
+
+    doc = a_physician(ledger, first="Ada", last="Demo")
+    done = a_completion(
+        ledger, doc.id, title="Heart Failure in Primary Care", on=date(2025, 6, 4), amount="1.75"
+    )
+    import_extraction(ledger, doc.id, extract_bytes("cert.pdf", certificate_pdf()))
+    [item] = ledger.review.open_items(doc.id)
+    assert accept_review_item(ledger, doc.id, item.id, merge=True) == done.id
+    assert ledger_view(ledger, doc.id).totals == {"ama_pra_1": Decimal("1.75")}
+
+
+def test_transcript_rows_waiting_for_review_each_get_an_item(ledger: Ledger) -> None:
+    doc = a_physician(ledger, first="Ada", last="Demo")
+    csv = (
+        b"Activity Title,Provider,Completion Date,Credits,Credit Type\n"
+        b"Asthma Update,Lake CME,March 2025,1,AMA PRA Category 1\n"
+        b"Sepsis Bundle,Lake CME,April 2025,2,AMA PRA Category 1\n"
+        b"Lipids Today,Lake CME,May 2025,1.5,AMA PRA Category 1\n"
+    )
+    report = import_extraction(ledger, doc.id, extract_bytes("t.csv", csv))
+    assert report.count("needs_review") == 3
+    assert len(ledger.review.open_items(doc.id)) == 3
+    again = import_extraction(ledger, doc.id, extract_bytes("t.csv", csv))
+    assert again.count("duplicate") == 3 and len(ledger.review.open_items(doc.id)) == 3
+
+
+def test_a_transcript_for_someone_else_is_not_counted(ledger: Ledger) -> None:
+    doc = a_physician(ledger, first="Ada", last="Demo")
+    csv = (
+        b"Transcript for: John Smith MD\n"
+        b"Activity Title,Provider,Completion Date,Credits,Credit Type\n"
+        b"Asthma Update,Lake CME,2025-03-02,1,AMA PRA Category 1\n"
+    )
+    report = import_extraction(ledger, doc.id, extract_bytes("t.csv", csv))
+    assert report.count("imported") == 0
+    assert any("John Smith" in r for r in report.outcomes[0].reasons)

@@ -3,6 +3,7 @@ everything doubtful in the review queue. One file is one transaction (the caller
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,6 +82,8 @@ def draft_from_record(record: dict[str, Any], changes: dict[str, str] | None = N
         ]
     awarded = _claims(credits_in, problems, role=CreditRole.AWARDED)
     for moc in record.get("moc", []) if "credit" not in changes else []:
+        if moc.get("role", "awarded") != "awarded":
+            continue  # "up to N MOC points" is a maximum; the board reports what was earned
         if moc.get("credit_type"):
             awarded += _claims(
                 [{"type": moc["credit_type"], "amount": moc["points"]}],
@@ -148,6 +151,16 @@ def _iso(value: Any) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _fingerprint(record: dict[str, Any]) -> str:
+    """What a record says, without how sure we were: the same row or page read again."""
+    said = {
+        k: v
+        for k, v in record.items()
+        if k not in ("confidence", "field_confidence", "needs_review", "review_reasons")
+    }
+    return json.dumps(said, sort_keys=True, default=str)
 
 
 def _candidate(draft: Draft) -> Candidate | None:
@@ -225,11 +238,13 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
         physician_id, blob.sha256, blob.size, media, extraction.source.rsplit("/", 1)[-1]
     )
     existing = [(c.id, candidate_of(c)) for c in ledger.completions.for_physician(physician_id)]
+    open_items = ledger.review.open_items(physician_id)
     pending = [
         (item.id, c)
-        for item in ledger.review.open_items(physician_id)
+        for item in open_items
         if (c := _candidate(draft_from_record(item.record))) is not None
     ]
+    queued = {(item.document_sha256, _fingerprint(item.record)) for item in open_items}
     report = FileReport(extraction.source, "imported", warnings=list(extraction.warnings))
     for record in extraction.records:
         data = record.as_json()
@@ -237,7 +252,7 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
         candidate = _candidate(draft)
         reasons = list(record.all_review_reasons())
         reasons += [p for p in draft.problems if p not in reasons]
-        if record.source_kind is SourceKind.CERTIFICATE and not names_agree(
+        if record.learner_name and not names_agree(
             who.first_name, who.last_name, record.learner_name
         ):
             reasons.append(f"made out to {record.learner_name!r}, not {who.display_name}")
@@ -249,7 +264,7 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
             outcome.status, outcome.review_item_id = "duplicate", waiting.completion_id
             continue
         if reasons:
-            if not ledger.review.has_open_record(physician_id, blob.sha256, record.page):
+            if (blob.sha256, _fingerprint(data)) not in queued:
                 outcome.review_item_id = ledger.review.add(
                     physician_id,
                     kind="extracted",
@@ -258,6 +273,7 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
                     document_sha256=blob.sha256,
                     page=record.page,
                 )
+                queued.add((blob.sha256, _fingerprint(data)))
                 if candidate is not None:
                     pending.append((outcome.review_item_id, candidate))
             continue
@@ -298,13 +314,22 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
 
 
 def accept_review_item(
-    ledger: Ledger, physician_id: UUID, item_id: UUID, changes: dict[str, str] | None = None
-) -> Completion:
-    """Count a reviewed record, with the reviewer's corrections; it must now be complete."""
+    ledger: Ledger,
+    physician_id: UUID,
+    item_id: UUID,
+    changes: dict[str, str] | None = None,
+    *,
+    merge: bool = False,
+) -> UUID:
+    """Count a reviewed record (with the reviewer's corrections) and return the credit's id.
+
+    If the ledger already holds the same completion, or `merge` is asked for a possible
+    duplicate, the record becomes more evidence for that credit instead of a second one.
+    """
     item = ledger.review.get(physician_id, item_id)
     draft = draft_from_record(item.record, changes)
     blocking = [p for p in draft.problems if p.startswith(("no ", "date ", "unknown", "format"))]
-    if blocking:
+    if blocking and not merge:
         raise DomainError(
             "cannot accept yet: " + "; ".join(blocking) + " — correct it with --set field=value"
         )
@@ -316,9 +341,23 @@ def accept_review_item(
         page=item.page,
         detail={"extracted": item.record, "corrections": changes or {}},
     )
+    target: UUID | None = None
+    if merge:
+        if item.related_completion_id is None:
+            raise DomainError("this item is not a possible duplicate; accept or reject it")
+        target = item.related_completion_id
+    elif (candidate := _candidate(draft)) is not None:
+        existing = [(c.id, candidate_of(c)) for c in ledger.completions.for_physician(physician_id)]
+        found = match(candidate, existing)
+        if found.kind is MatchKind.SAME:
+            target = found.completion_id
+    if target is not None:
+        ledger.completions.add_provenance(physician_id, target, provenance)
+        ledger.review.resolve(item, status="accepted", completion_id=target, changes=changes)
+        return target
     completion = commit_draft(ledger, physician_id, draft, provenance)
     ledger.review.resolve(item, status="accepted", completion_id=completion.id, changes=changes)
-    return completion
+    return completion.id
 
 
 def reject_review_item(ledger: Ledger, physician_id: UUID, item_id: UUID) -> None:

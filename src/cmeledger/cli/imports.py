@@ -34,6 +34,8 @@ from cmeledger.cli.common import (
     out,
     parse_id,
 )
+from cmeledger.domain.errors import DomainError
+from cmeledger.errors import CmeLedgerError
 from cmeledger.importers.errors import ExtractionError
 from cmeledger.importers.pipeline import Limits, extract_file
 from cmeledger.settings import get_settings
@@ -204,6 +206,8 @@ def import_command(
                     reports.append(import_extraction(opened, pid, extraction))
             except ExtractionError as exc:
                 reports.append(FileReport(str(path), "failed", error=exc.reason))
+            except (CmeLedgerError, DomainError) as exc:  # this file rolled back; go on
+                reports.append(FileReport(str(path), "failed", error=str(exc)))
             bar.advance(task)
     data = [_report_dict(r) for r in reports]
 
@@ -233,6 +237,14 @@ def review_command(
     physician_id: Annotated[str, typer.Argument(metavar="PHYSICIAN_ID")],
     accept: Annotated[str | None, typer.Option("--accept", help="Count this item.")] = None,
     reject: Annotated[str | None, typer.Option("--reject", help="Discard this item.")] = None,
+    merge: Annotated[
+        str | None,
+        typer.Option(
+            "--merge",
+            help="A possible duplicate that is the same completion: keep it as more "
+            "evidence for the existing credit.",
+        ),
+    ] = None,
     sets: Annotated[
         list[str] | None,
         typer.Option(
@@ -245,8 +257,8 @@ def review_command(
 ) -> None:
     """List items waiting for review, or accept (with corrections) or reject one."""
     pid = parse_id(physician_id)
-    if accept and reject:
-        raise UsageError("give either --accept or --reject, not both")
+    if sum(x is not None for x in (accept, reject, merge)) > 1:
+        raise UsageError("give one of --accept, --reject or --merge")
     changes = _mapping(sets) or {}
     unknown = set(changes) - {"title", "provider", "date", "credit", "topic", "format"}
     if unknown:
@@ -255,12 +267,16 @@ def review_command(
             "date, credit, topic, format"
         )
     with ledger() as opened:
-        if accept:
-            completion = accept_review_item(opened, pid, parse_id(accept, "review item"), changes)
+        if accept or merge:
+            item = accept or merge
+            assert item is not None
+            credit = accept_review_item(
+                opened, pid, parse_id(item, "review item"), changes, merge=merge is not None
+            )
             emit(
-                {"accepted": accept, "completion_id": str(completion.id)},
+                {"accepted": item, "completion_id": str(credit)},
                 as_json,
-                lambda: out.print(f"Accepted; counted as {completion.id}"),
+                lambda: out.print(f"Accepted; counted as {credit}"),
             )
             return
         if reject:

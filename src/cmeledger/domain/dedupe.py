@@ -46,7 +46,7 @@ def normalise_text(text: str | None) -> str:
     if not text:
         return ""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    folded = re.sub(r"#\s*\d+", " ", folded)  # course numbers such as "#97471"
+    folded = re.sub(r"^\s*#\s*\d{4,}", " ", folded)  # a leading course number ("#97471")
     words = re.findall(r"[a-z0-9]+", folded)
     return " ".join(w for w in words if w not in _STOP)
 
@@ -74,11 +74,20 @@ def candidate_of(done: Completion) -> Candidate:
     )
 
 
+def _numbers(title: str) -> list[str]:
+    """Episode, part and module numbers: "Module 1" and "Module 2" are different activities."""
+    return re.findall(r"\d+", normalise_text(title))
+
+
 def classify(candidate: Candidate, other: Candidate) -> tuple[MatchKind, str]:
     """How two completions relate: the same one, possibly the same one, or different."""
+    days = abs((candidate.completed_on - other.completed_on).days)
+    if days > 1:
+        return MatchKind.NONE, ""
     title_score = _similar(normalise_text(candidate.title), normalise_text(other.title))
     if title_score < TITLE_NEAR:
         return MatchKind.NONE, ""
+    same_numbers = _numbers(candidate.title) == _numbers(other.title)
     provider, other_provider = normalise_text(candidate.provider), normalise_text(other.provider)
     provider_ok = (
         not provider
@@ -87,16 +96,27 @@ def classify(candidate: Candidate, other: Candidate) -> tuple[MatchKind, str]:
         or provider in other_provider
         or other_provider in provider
     )
-    days = abs((candidate.completed_on - other.completed_on).days)
     agree = _amounts_agree(candidate.awarded, other.awarded)
-    if title_score >= TITLE_SAME and days == 0 and agree and provider_ok:
+    same_types = set(candidate.awarded) == set(other.awarded)
+    if (
+        title_score >= TITLE_SAME
+        and same_numbers
+        and days == 0
+        and agree
+        and same_types
+        and provider_ok
+    ):
         return MatchKind.SAME, "same title, provider, date and credit"
-    if days <= 1 and agree is not False:
+    if agree is not False:
         why = (
             f"similar title ({title_score:.0f}%)" if title_score < TITLE_SAME else "same title"
         ) + (", one day apart" if days else ", same date")
+        if not same_numbers:
+            why += ", different numbers in the title"
+        if agree and not same_types:
+            why += ", one lists credit types the other does not"
         return MatchKind.NEAR, why + ("" if provider_ok else ", different provider")
-    if title_score >= TITLE_SAME and days == 0 and agree is False:
+    if title_score >= TITLE_SAME and days == 0:
         return MatchKind.NEAR, "same title and date, different credit"
     return MatchKind.NONE, ""
 
@@ -113,19 +133,19 @@ def match(candidate: Candidate, existing: Iterable[tuple[UUID, Candidate]]) -> M
     return best
 
 
+def _name_words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.findall(r"[a-z0-9]+", folded)
+
+
 def names_agree(expected_first: str, expected_last: str, seen: str | None) -> bool:
-    """Certificates add middle initials and drop accents; the family name must be there."""
+    """The family name must appear as a whole word; the given name whole or as an initial
+    (certificates add middle initials and drop accents, but "Ada" is not "Adam")."""
     if not seen:
         return True
-    words = normalise_text(seen).split()
-    last = normalise_text(expected_last)
-    first = normalise_text(expected_first)
-    return (
-        bool(last)
-        and last in " ".join(words)
-        and (
-            not first
-            or any(w == first or (len(w) == 1 and first.startswith(w)) for w in words)
-            or _similar(first, words[0]) >= 80
-        )
+    words, last, first = _name_words(seen), _name_words(expected_last), _name_words(expected_first)
+    if not last or not all(part in words for part in last):
+        return False
+    return not first or any(
+        w == first[0] or (len(w) == 1 and first[0].startswith(w)) for w in words
     )

@@ -39,6 +39,8 @@ class ExtractedMoc:
     board: str
     points: Decimal
     credit_type: str | None = None
+    # "enables the participant to earn up to N MOC points" is a maximum, not points earned.
+    role: CreditRole = CreditRole.AWARDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,12 @@ class Extracted:
                 for c in self.credits
             ],
             "moc": [
-                {"board": m.board, "points": str(m.points), "credit_type": m.credit_type}
+                {
+                    "board": m.board,
+                    "points": str(m.points),
+                    "credit_type": m.credit_type,
+                    "role": m.role.value,
+                }
                 for m in self.moc
             ],
             "topics": [{"topic": t.topic, "evidence": t.evidence} for t in self.topics],

@@ -30,6 +30,9 @@ from cmeledger.importers.topics import find_topics
 from cmeledger.importers.values import FoundDate, find_dates
 
 T = TypeVar("T")
+# A certificate is a page of text; anything longer is not one, and the grammar's cost grows
+# with length.
+MAX_UNIT_CHARS = 20_000
 
 _NAME_END = (
     r"(?:has\s+(?:successfully\s+)?(?:participated|completed|attended|earned)|"
@@ -235,7 +238,11 @@ def _dates(
         if dates:
             return Field(dates[0], 0.95), None, None
     found = find_dates(flat_text)
-    usable = [d for d in found if not _EXCLUDED_DATE_CONTEXT.search(flat_text[: d.start])]
+    usable = [
+        d
+        for d in found
+        if not _EXCLUDED_DATE_CONTEXT.search(flat_text[max(0, d.start - 80) : d.start])
+    ]
     for first, second in itertools.pairwise(usable):
         between = flat_text[first.end : second.start]
         if re.fullmatch(r"\s*(?:-|to|through|thru|until|and)\s*", between, re.IGNORECASE):
@@ -259,7 +266,7 @@ def _dates(
         if re.search(
             r"\b(?:on|dated|completed|date|in)\s*[:|]?\s*"
             r"(?:\w+day,?\s+)?$",
-            flat_text[: d.start],
+            flat_text[max(0, d.start - 40) : d.start],
             re.I,
         )
     ]
@@ -282,6 +289,7 @@ def parse_certificate(
     text: str, *, source_file: str, page: int | None, method: str, ocr_confidence: float = 1.0
 ) -> Extracted:
     """Read one certificate. `ocr_confidence` scales every field when the text came from OCR."""
+    text = text[:MAX_UNIT_CHARS]
     lines = [line for line in text.split("\n") if line.strip()]
     fields = read_fields(lines)
     learner = _learner(text, fields)
@@ -327,7 +335,7 @@ def parse_certificate(
     accredited = _accredited(text, fields)
     joint: tuple[str, ...] = ()
     jm = re.search(
-        r"joint\s+providership\s+of\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*\.(?:\s|$)",
+        r"joint\s+providership\s+of\s+(?P<a>[^.]{2,200}?)\s+and\s+(?P<b>[^.]{2,200}?)\s*\.(?:\s|$)",
         flat(text),
         re.IGNORECASE,
     )

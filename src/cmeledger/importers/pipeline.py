@@ -7,17 +7,21 @@ import use case decides what to store.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from PIL import Image
 
 from cmeledger.domain.extraction import Extracted
 from cmeledger.importers import ocr
 from cmeledger.importers.certificate import parse_certificate
 from cmeledger.importers.certificate_text import normalise, repair_one_glyph_lines, split_units
 from cmeledger.importers.errors import ExtractionError
-from cmeledger.importers.images import load_image
+from cmeledger.importers.images import load_images
 from cmeledger.importers.pdf_text import image_coverage, open_pdf, page_text, render_page
 from cmeledger.importers.sniff import Kind, extension_matches, sniff
 
@@ -77,43 +81,43 @@ def _parse_page(
 def _pdf(result: FileExtraction, limits: Limits, progress: Progress) -> None:
     with open_pdf(result.data, result.source, max_pages=limits.max_pdf_pages) as doc:
         result.pages = len(doc)
+        texts: list[str | None] = []  # None: the page needs OCR
         for index in range(len(doc)):
-            progress(f"page {index + 1}/{len(doc)}")
+            progress(f"reading page {index + 1}/{len(doc)}")
             text = normalise(repair_one_glyph_lines(page_text(doc, index, result.source).text))
-            problem = text_layer_problem(text)
-            if (
-                problem is None
-                and len(text) < 600
-                and image_coverage(doc, index, result.source) > 0.5
-            ):
-                problem = "the text layer holds only overlaid fields; the rest is an image"
-            if problem is None:
-                result.records += _parse_page(text, result.source, index + 1, "text", 1.0)
-                continue
-            result.ocr_pages += 1
-            if result.ocr_pages > limits.max_ocr_pages:
-                raise ExtractionError(
-                    result.source,
-                    f"more than {limits.max_ocr_pages} pages "
-                    "need OCR (CMELEDGER_MAX_OCR_PAGES); split the file",
-                )
-            scanned = ocr.recognise_upright(render_page(doc, index, result.source), result.source)
-            if scanned.rotated_by:
-                result.warnings.append(f"page {index + 1} was rotated {scanned.rotated_by}°")
-            result.records += _parse_page(
-                normalise(scanned.text), result.source, index + 1, "ocr", scanned.confidence
+            overlay = len(text) < 600 and image_coverage(doc, index, result.source) > 0.5
+            texts.append(None if text_layer_problem(text) or overlay else text)
+        result.ocr_pages = texts.count(None)
+        if result.ocr_pages > limits.max_ocr_pages:  # say so before spending minutes on OCR
+            raise ExtractionError(
+                result.source,
+                f"{result.ocr_pages} pages need OCR; the limit "
+                f"is {limits.max_ocr_pages} (CMELEDGER_MAX_OCR_PAGES); split "
+                "the file",
             )
+        for index, layer in enumerate(texts):
+            if layer is not None:
+                result.records += _parse_page(layer, result.source, index + 1, "text", 1.0)
+                continue
+            progress(f"OCR page {index + 1}/{len(doc)}")
+            _ocr(result, render_page(doc, index, result.source), index + 1)
 
 
-def _image(result: FileExtraction, progress: Progress) -> None:
-    progress("OCR")
-    scanned = ocr.recognise_upright(load_image(result.data, result.source), result.source)
-    result.pages, result.ocr_pages = 1, 1
+def _ocr(result: FileExtraction, image: Image.Image, page: int) -> None:
+    scanned = ocr.recognise_upright(image, result.source)
     if scanned.rotated_by:
-        result.warnings.append(f"the image was rotated {scanned.rotated_by}°")
+        result.warnings.append(f"page {page} was rotated {scanned.rotated_by}°")
     result.records += _parse_page(
-        normalise(scanned.text), result.source, 1, "ocr", scanned.confidence
+        normalise(scanned.text), result.source, page, "ocr", scanned.confidence
     )
+
+
+def _image(result: FileExtraction, limits: Limits, progress: Progress) -> None:
+    frames = load_images(result.data, result.source, max_frames=limits.max_ocr_pages)
+    result.pages = result.ocr_pages = len(frames)
+    for page, image in enumerate(frames, start=1):
+        progress(f"OCR page {page}/{len(frames)}")
+        _ocr(result, image, page)
 
 
 def collapse_repeats(records: list[Extracted]) -> list[Extracted]:
@@ -162,7 +166,7 @@ def extract_bytes(
     if kind is Kind.PDF:
         _pdf(result, limits, progress)
     elif kind in (Kind.PNG, Kind.JPEG, Kind.TIFF):
-        _image(result, progress)
+        _image(result, limits, progress)
     elif kind in (Kind.CSV, Kind.XLSX):
         from cmeledger.importers.transcripts import parse_transcript
 
@@ -200,13 +204,21 @@ def extract_file(
     mapping: dict[str, str] | None = None,
 ) -> FileExtraction:
     try:
-        size = path.stat().st_size
-        if size > limits.max_bytes:
+        # Check before opening too: opening a named pipe for reading would wait for a writer.
+        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
             raise ExtractionError(
                 str(path),
-                f"the file is larger than the {limits.max_bytes // (1024 * 1024)} MB limit",
+                "is not a regular file (a device, pipe or socket); "
+                "copy the document to a file first",
             )
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ExtractionError(
+                    str(path),
+                    "is not a regular file (a device, pipe or "
+                    "socket); copy the document to a file first",
+                )
+            data = handle.read(limits.max_bytes + 1)
     except FileNotFoundError:
         raise ExtractionError(str(path), "no such file") from None
     except IsADirectoryError:

@@ -55,6 +55,8 @@ def sniff(data: bytes) -> Kind:
             else Kind.UNKNOWN
         )
     sample = data[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Kind.CSV  # UTF-16 text, as Excel's "Unicode text" export writes it
     if b"\x00" in sample:
         return Kind.UNKNOWN
     text = sample.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")

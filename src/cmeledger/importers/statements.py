@@ -135,6 +135,10 @@ def form_credits(fields: dict[str, str], context: str) -> list[CreditFinding]:
         m = re.search(NUM, value or "")
         if value is None or m is None:
             continue
+        label = fields.get(f"{key}_label", "")
+        bare = key == "credits" and not re.search(r"award|earn|claim", label, re.I)
+        if bare and re.search(r"designat|maximum|up\s+to", value[: m.start()] + label, re.I):
+            role = CreditRole.DESIGNATED  # "Credits: designated for a maximum of 2.0 ..."
         named = None
         if key == "credits":
             named = _credit_type("", value[m.end() :], value, "") or credit_type_from_text(
@@ -197,7 +201,13 @@ def find_moc(text: str) -> list[ExtractedMoc]:
         for m in _MOC_POINTS.finditer(sentence):
             component = m.group("comp") or ""
             ctype = moc_credit_type(board, component) or moc_credit_type(board, sentence)
-            moc = ExtractedMoc(board, Decimal(m.group("n")), ctype)
+            before = sentence[max(0, m.start() - 30) : m.start()]
+            role = (
+                CreditRole.DESIGNATED
+                if re.search(r"up\s+to|maximum|as\s+many\s+as", before, re.I)
+                else CreditRole.AWARDED
+            )
+            moc = ExtractedMoc(board, Decimal(m.group("n")), ctype, role)
             if moc not in found:
                 found.append(moc)
     return found

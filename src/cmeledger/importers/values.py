@@ -93,10 +93,10 @@ def find_dates(text: str) -> list[FoundDate]:
     cannot be a month (13-31) is read day-first.
     """
     found: list[FoundDate] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))  # characters already part of a date
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            if any(m.start() < end and start < m.end() for start, end in taken):
+            if any(taken[m.start() : m.end()]):
                 continue
             built = _build(kind, m)
             if built is None and kind == "mdy_num":
@@ -115,7 +115,7 @@ def find_dates(text: str) -> list[FoundDate]:
                         built = None
             if built is None:
                 continue
-            taken.append((m.start(), m.end()))
+            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
             found.append(FoundDate(built[0], built[1], m.start(), m.end(), m.group(0)))
     return sorted(found, key=lambda f: f.start)
 

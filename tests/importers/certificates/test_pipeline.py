@@ -164,3 +164,39 @@ def test_the_network_is_shut_while_importers_run() -> None:
 
     with pytest.raises(OSError, match="network access blocked"):
         socket.create_connection(("192.0.2.1", 80), timeout=1)
+
+
+def test_a_device_or_pipe_is_refused_not_read_forever(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for path in (Path("/dev/zero"), fifo):
+        with pytest.raises(ExtractionError, match="not a regular file"):
+            extract_file(path)
+
+
+@requires_tesseract
+def test_every_page_of_a_multi_page_tiff_is_read() -> None:
+    import io
+
+    pages = [page_image(), page_image()]
+    out = io.BytesIO()
+    pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:])
+    result = extract_bytes("scan.tiff", out.getvalue())
+    assert result.pages == 2 and result.ocr_pages == 2
+    assert result.records[0].also_on_pages == (2,)
+
+
+def test_a_utf16_transcript_is_read_as_a_table() -> None:
+    csv = (
+        "Activity Title,Provider,Completion Date,Credits,Credit Type\n"
+        "Asthma Update,Lake CME,2025-03-02,1,AMA PRA Category 1\n"
+    ).encode("utf-16")
+    assert extract_bytes("t.csv", csv).records[0].title == "Asthma Update"
+
+
+def test_pages_needing_ocr_are_counted_before_any_ocr_runs() -> None:
+    blank = certificate_pdf(pages=5, lines=("",))
+    with pytest.raises(ExtractionError, match="5 pages need OCR; the limit is 2"):
+        extract_bytes("blank.pdf", blank, limits=Limits(max_ocr_pages=2))

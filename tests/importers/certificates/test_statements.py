@@ -251,3 +251,43 @@ def test_the_parser_never_crashes_on_any_text(text: str) -> None:
 def test_date_finding_never_crashes(text: str) -> None:
     for found in find_dates(text):
         assert found.start < found.end
+
+
+def test_a_bare_credits_label_with_designation_wording_is_not_an_award() -> None:
+    r = read(
+        "Participant: Ann Lee\nActivity title: Lipid Care\nDate: 05/01/2025\nCredits: This "
+        "activity is designated for a maximum of 2.0 AMA PRA Category 1 Credits."
+    )
+    assert ("ama_pra_1", "2.0", "designated") in credits(r)
+    assert not r.awarded and r.needs_review
+
+
+def test_up_to_moc_points_are_a_maximum_not_points_earned() -> None:
+    r = read(
+        "Lake CME certifies that Ann Lee has participated in the enduring material titled "
+        "Anemia on 05/01/2025 and is awarded 1 AMA PRA Category 1 Credit. Successful "
+        "completion enables the participant to earn up to 4 Medical Knowledge MOC points in "
+        "the American Board of Internal Medicine's (ABIM) Maintenance of Certification "
+        "(MOC) program."
+    )
+    [moc] = r.moc
+    assert moc.role is CreditRole.DESIGNATED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "certifies that " * 5000,
+        "titled " * 5000,
+        "1 " * 20000,
+        "a" * 100_000,
+        "January 1, 2024 - " * 2500,
+        "joint providership of " + "x " * 40000,
+    ],
+)
+def test_hostile_text_is_parsed_in_bounded_time(text: str) -> None:
+    import time
+
+    began = time.perf_counter()
+    read(text)
+    assert time.perf_counter() - began < 2.0

@@ -87,23 +87,6 @@ class ReviewRepository:
         ).scalars()
         return [_item(r) for r in rows]
 
-    def has_open_record(
-        self, physician_id: UUID, document_sha256: str | None, page: int | None
-    ) -> bool:
-        """Whether this page of this document is already waiting for review."""
-        if document_sha256 is None:
-            return False
-        query = select(ReviewItemRow.id).where(
-            ReviewItemRow.physician_id == physician_id,
-            ReviewItemRow.status == "open",
-            ReviewItemRow.document_sha256 == document_sha256,
-            self._scope.clause(ReviewItemRow.physician_id),
-        )
-        query = query.where(
-            ReviewItemRow.page.is_(None) if page is None else ReviewItemRow.page == page
-        )
-        return self._session.execute(query.limit(1)).first() is not None
-
     def get(self, physician_id: UUID, item_id: UUID) -> ReviewItem:
         row = self._session.execute(
             select(ReviewItemRow).where(
