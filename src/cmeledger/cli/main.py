@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from cmeledger.cli import admin, credits, imports, physicians
+from cmeledger.cli import admin, credits, imports, physicians, rules
 from cmeledger.cli.common import err
 from cmeledger.domain.errors import DomainError
 from cmeledger.errors import CmeLedgerError
@@ -34,6 +34,7 @@ app.command("review")(imports.review_command)
 app.command("init")(admin.init_command)
 app.command("demo")(admin.demo_command)
 app.command("credit-types")(admin.credit_types_command)
+app.add_typer(rules.rules_app, name="rules")
 app.add_typer(admin.audit_app, name="audit")
 app.add_typer(admin.keys_app, name="keys")
 
