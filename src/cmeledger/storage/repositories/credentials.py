@@ -18,9 +18,10 @@ from cmeledger.domain.people import (
     LicenseStatus,
 )
 from cmeledger.errors import ConflictError
-from cmeledger.storage.crypto import FieldCipher, field_aad
+from cmeledger.storage.crypto import FieldCipher
 from cmeledger.storage.models import BoardCertificationRow, DeaRegistrationRow, LicenseRow
 from cmeledger.storage.repositories.audit import AuditRepository
+from cmeledger.storage.repositories.sealed import BOARD_ID, DEA_NUMBER, LICENSE_NUMBER, reveal, seal
 from cmeledger.storage.scope import Scope
 
 
@@ -60,9 +61,7 @@ class CredentialRepository:
                 physician_id=lic.physician_id,
                 jurisdiction=lic.jurisdiction,
                 board_type=lic.board_type.value,
-                number_enc=self._cipher.encrypt(
-                    lic.number, field_aad("licenses", "number", lic.id, lic.physician_id)
-                ),
+                number_enc=seal(self._cipher, LICENSE_NUMBER, lic.number, lic.id, lic.physician_id),
                 number_bidx=self._cipher.blind_index(purpose, lic.number),
                 issued=lic.issued,
                 expires=lic.expires,
@@ -115,15 +114,15 @@ class CredentialRepository:
         return self._reveal_license(row)
 
     def _reveal_license(self, row: LicenseRow) -> License:
-        number = self._cipher.decrypt(
-            row.number_enc, field_aad("licenses", "number", row.id, row.physician_id)
-        )
-        self._audit.record(
-            events.LICENSE_SENSITIVE_READ,
-            "license",
-            row.id,
-            physician_id=row.physician_id,
-            fields=["number"],
+        number = reveal(
+            self._cipher,
+            self._audit,
+            LICENSE_NUMBER,
+            row.number_enc,
+            row_id=row.id,
+            owner_id=row.physician_id,
+            event=events.LICENSE_SENSITIVE_READ,
+            entity_type="license",
         )
         return License(
             id=row.id,
@@ -141,10 +140,7 @@ class CredentialRepository:
         self._scope.require(cert.physician_id)
         enc = bidx = None
         if cert.board_id is not None:
-            enc = self._cipher.encrypt(
-                cert.board_id,
-                field_aad("board_certifications", "board_id", cert.id, cert.physician_id),
-            )
+            enc = seal(self._cipher, BOARD_ID, cert.board_id, cert.id, cert.physician_id)
             bidx = self._cipher.blind_index(f"{BOARD_ID_PURPOSE}:{cert.board}", cert.board_id)
         self._insert(
             BoardCertificationRow(
@@ -187,16 +183,15 @@ class CredentialRepository:
         for row in rows:
             board_id = None
             if row.board_id_enc is not None:
-                board_id = self._cipher.decrypt(
+                board_id = reveal(
+                    self._cipher,
+                    self._audit,
+                    BOARD_ID,
                     row.board_id_enc,
-                    field_aad("board_certifications", "board_id", row.id, row.physician_id),
-                )
-                self._audit.record(
-                    events.CERTIFICATION_SENSITIVE_READ,
-                    "certification",
-                    row.id,
-                    physician_id=row.physician_id,
-                    fields=["board_id"],
+                    row_id=row.id,
+                    owner_id=row.physician_id,
+                    event=events.CERTIFICATION_SENSITIVE_READ,
+                    entity_type="certification",
                 )
             certs.append(
                 BoardCertification(
@@ -218,9 +213,7 @@ class CredentialRepository:
             DeaRegistrationRow(
                 id=reg.id,
                 physician_id=reg.physician_id,
-                number_enc=self._cipher.encrypt(
-                    reg.number, field_aad("dea_registrations", "number", reg.id, reg.physician_id)
-                ),
+                number_enc=seal(self._cipher, DEA_NUMBER, reg.number, reg.id, reg.physician_id),
                 number_bidx=self._cipher.blind_index(DEA_PURPOSE, reg.number),
                 issued=reg.issued,
                 expires=reg.expires,
@@ -251,15 +244,15 @@ class CredentialRepository:
         )
         regs = []
         for row in rows:
-            number = self._cipher.decrypt(
-                row.number_enc, field_aad("dea_registrations", "number", row.id, row.physician_id)
-            )
-            self._audit.record(
-                events.DEA_SENSITIVE_READ,
-                "dea",
-                row.id,
-                physician_id=row.physician_id,
-                fields=["number"],
+            number = reveal(
+                self._cipher,
+                self._audit,
+                DEA_NUMBER,
+                row.number_enc,
+                row_id=row.id,
+                owner_id=row.physician_id,
+                event=events.DEA_SENSITIVE_READ,
+                entity_type="dea",
             )
             regs.append(
                 DeaRegistration(

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from cmeledger.audit import events
 from cmeledger.domain.people import Degree, MonthDay, Physician
 from cmeledger.errors import NotFoundError
-from cmeledger.storage.crypto import FieldCipher, field_aad
+from cmeledger.storage.crypto import FieldCipher
 from cmeledger.storage.models import PhysicianRow
 from cmeledger.storage.repositories.audit import AuditRepository
+from cmeledger.storage.repositories.sealed import BIRTH, reveal, seal
 from cmeledger.storage.scope import Scope
 
 
@@ -34,10 +35,6 @@ class PhysicianSummary:
         return f"{self.first_name} {self.last_name}, {self.degree.value}"
 
 
-def _birth_aad(physician_id: UUID) -> bytes:
-    return field_aad("physicians", "birth", physician_id, physician_id)
-
-
 class PhysicianRepository:
     def __init__(
         self, session: Session, scope: Scope, cipher: FieldCipher, audit: AuditRepository
@@ -53,7 +50,7 @@ class PhysicianRepository:
         birth = (
             None
             if physician.birth is None
-            else self._cipher.encrypt(str(physician.birth), _birth_aad(physician.id))
+            else seal(self._cipher, BIRTH, str(physician.birth), physician.id, physician.id)
         )
         self._session.add(
             PhysicianRow(
@@ -99,13 +96,17 @@ class PhysicianRepository:
         row = self._row(physician_id)
         birth = None
         if row.birth_enc is not None:
-            birth = MonthDay.parse(self._cipher.decrypt(row.birth_enc, _birth_aad(row.id)))
-            self._audit.record(
-                events.PHYSICIAN_SENSITIVE_READ,
-                "physician",
-                row.id,
-                physician_id=row.id,
-                fields=["birth"],
+            birth = MonthDay.parse(
+                reveal(
+                    self._cipher,
+                    self._audit,
+                    BIRTH,
+                    row.birth_enc,
+                    row_id=row.id,
+                    owner_id=row.id,
+                    event=events.PHYSICIAN_SENSITIVE_READ,
+                    entity_type="physician",
+                )
             )
         return Physician(
             id=row.id,

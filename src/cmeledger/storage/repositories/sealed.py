@@ -17,6 +17,7 @@ from cmeledger.storage.models import (
     LicenseRow,
     PhysicianRow,
 )
+from cmeledger.storage.repositories.audit import AuditRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +32,34 @@ class SealedColumn:
         return str(self.model.__tablename__)
 
 
-SEALED_COLUMNS: tuple[SealedColumn, ...] = (
-    SealedColumn(PhysicianRow, "birth_enc", "birth", owner="id"),
-    SealedColumn(LicenseRow, "number_enc", "number"),
-    SealedColumn(BoardCertificationRow, "board_id_enc", "board_id"),
-    SealedColumn(DeaRegistrationRow, "number_enc", "number"),
-)
+BIRTH = SealedColumn(PhysicianRow, "birth_enc", "birth", owner="id")
+LICENSE_NUMBER = SealedColumn(LicenseRow, "number_enc", "number")
+BOARD_ID = SealedColumn(BoardCertificationRow, "board_id_enc", "board_id")
+DEA_NUMBER = SealedColumn(DeaRegistrationRow, "number_enc", "number")
+SEALED_COLUMNS: tuple[SealedColumn, ...] = (BIRTH, LICENSE_NUMBER, BOARD_ID, DEA_NUMBER)
+
+
+def seal(
+    cipher: FieldCipher, column: SealedColumn, value: str, row_id: UUID, owner_id: UUID
+) -> bytes:
+    return cipher.encrypt(value, field_aad(column.table, column.aad_field, row_id, owner_id))
+
+
+def reveal(
+    cipher: FieldCipher,
+    audit: AuditRepository,
+    column: SealedColumn,
+    blob: bytes,
+    *,
+    row_id: UUID,
+    owner_id: UUID,
+    event: str,
+    entity_type: str,
+) -> str:
+    """The one way to read a sealed value: decrypt it and write the audit entry together."""
+    value = cipher.decrypt(blob, field_aad(column.table, column.aad_field, row_id, owner_id))
+    audit.record(event, entity_type, row_id, physician_id=owner_id, fields=[column.aad_field])
+    return value
 
 
 class SealedRepository:
