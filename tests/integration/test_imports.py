@@ -162,3 +162,18 @@ def test_a_transcript_for_someone_else_is_not_counted(ledger: Ledger) -> None:
     report = import_extraction(ledger, doc.id, extract_bytes("t.csv", csv))
     assert report.count("imported") == 0
     assert any("John Smith" in r for r in report.outcomes[0].reasons)
+
+
+def test_a_clear_copy_settles_the_doubtful_one_waiting_for_review(ledger: Ledger) -> None:
+    doc = a_physician(ledger, first="Ada", last="Demo")
+    # a misread amount, off the quarter-credit step: it waits for review
+    blurred = tuple(line.replace("awarded 1.75", "awarded 1.80") for line in LINES)
+    first = import_extraction(
+        ledger, doc.id, extract_bytes("blurred.pdf", certificate_pdf(lines=blurred))
+    )
+    assert first.count("needs_review") == 1
+    second = import_extraction(ledger, doc.id, extract_bytes("cert.pdf", certificate_pdf()))
+    assert second.count("imported") == 1
+    assert ledger.review.open_items(doc.id) == []
+    [completion] = ledger_view(ledger, doc.id).completions
+    assert len(completion.provenance) == 2

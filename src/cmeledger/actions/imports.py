@@ -259,7 +259,7 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
         outcome = RecordOutcome("needs_review", draft.title, record.page, reasons=reasons)
         report.outcomes.append(outcome)
         waiting = match(candidate, pending) if candidate is not None else None
-        if waiting is not None and waiting.kind is MatchKind.SAME:
+        if waiting is not None and waiting.kind is MatchKind.SAME and reasons:
             # The same certificate (another scan, a second copy) is already in the queue.
             outcome.status, outcome.review_item_id = "duplicate", waiting.completion_id
             continue
@@ -300,6 +300,10 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
             completion = commit_draft(ledger, physician_id, draft, _provenance(record, blob.sha256))
             existing.append((completion.id, candidate))
             outcome.status, outcome.completion_id = "imported", completion.id
+            if waiting is not None and waiting.kind is MatchKind.SAME and waiting.completion_id:
+                # A clear copy settles the doubtful one waiting in the queue.
+                _settle(ledger, physician_id, waiting.completion_id, completion.id)
+                pending = [p for p in pending if p[0] != waiting.completion_id]
     ledger.audit.record(
         events.DOCUMENT_IMPORTED,
         "document",
@@ -311,6 +315,24 @@ def import_extraction(ledger: Ledger, physician_id: UUID, extraction: FileExtrac
         needs_review=report.count("needs_review"),
     )
     return report
+
+
+def _settle(ledger: Ledger, physician_id: UUID, item_id: UUID, completion_id: UUID) -> None:
+    item = ledger.review.get(physician_id, item_id)
+    if item.document_sha256 is not None:
+        ledger.completions.add_provenance(
+            physician_id,
+            completion_id,
+            Provenance(
+                source_kind=SourceKind(item.record.get("source_kind", "manual")),
+                method="settled by a clearer copy",
+                confidence=Decimal(1),
+                document_sha256=item.document_sha256,
+                page=item.page,
+                detail={"extracted": item.record},
+            ),
+        )
+    ledger.review.resolve(item, status="accepted", completion_id=completion_id)
 
 
 def accept_review_item(

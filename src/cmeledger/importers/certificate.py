@@ -151,6 +151,8 @@ _ORG = re.compile(r"^[A-Z][\w&'.,-]*(?:\s+(?:[A-Z][\w&'.,-]*|of|for|and|the|in|&
 def _letterhead(lines: list[str]) -> str | None:
     """The issuing organisation printed at the top, possibly wrapped onto a second line."""
     for i, line in enumerate(lines[:4]):
+        if re.search(r"certif(?:y|ies)\s+that|\bawarded\b", line, re.I):
+            break  # below the "certifies that" line come the learner and the activity
         if _HEADING.search(line) or len(line.split()) < 2 or re.search(r"\d", line):
             continue
         if _ORG.match(line):
