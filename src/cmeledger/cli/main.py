@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from cmeledger.cli import admin, credits, imports, physicians, rules
+from cmeledger.cli import admin, compliance, credits, imports, physicians, rules
 from cmeledger.cli.common import err
 from cmeledger.domain.errors import DomainError
 from cmeledger.errors import CmeLedgerError
@@ -31,6 +31,7 @@ app.command("export")(credits.export_command)
 app.command("extract")(imports.extract_command)
 app.command("import")(imports.import_command)
 app.command("review")(imports.review_command)
+app.command("status")(compliance.status_command)
 app.command("init")(admin.init_command)
 app.command("demo")(admin.demo_command)
 app.command("credit-types")(admin.credit_types_command)

@@ -30,6 +30,8 @@ def license_index_purpose(jurisdiction: str, board_type: str) -> str:
     return f"license:{jurisdiction}:{board_type}"
 
 
+# Stands in for a licence number that was deliberately not decrypted.
+SEALED = "(sealed)"
 BOARD_ID_PURPOSE = "board_id"
 DEA_PURPOSE = "dea"
 
@@ -94,6 +96,35 @@ class CredentialRepository:
             .all()
         )
         return [self._reveal_license(r) for r in rows]
+
+    def license_terms(self, physician_id: UUID) -> list[License]:
+        """Licences with their dates and status but the number left sealed (not decrypted, so
+        not audited as read): what compliance needs, and nothing more."""
+        rows = (
+            self._session.execute(
+                select(LicenseRow)
+                .where(
+                    LicenseRow.physician_id == physician_id,
+                    self._scope.clause(LicenseRow.physician_id),
+                )
+                .order_by(LicenseRow.jurisdiction, LicenseRow.board_type, LicenseRow.id)
+            )
+            .scalars()
+            .all()
+        )
+        return [
+            License(
+                id=r.id,
+                physician_id=r.physician_id,
+                jurisdiction=r.jurisdiction,
+                board_type=BoardType(r.board_type),
+                number=SEALED,
+                expires=r.expires,
+                issued=r.issued,
+                status=LicenseStatus(r.status),
+            )
+            for r in rows
+        ]
 
     def find_license(self, jurisdiction: str, board_type: BoardType, number: str) -> License | None:
         """Look a licence up by its number without ever storing or querying the plaintext."""

@@ -1,0 +1,54 @@
+"""Compliance status: every licence's obligation under the rule in force, explained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from cmeledger.domain.compliance import Obligation, evaluate
+from cmeledger.domain.people import License
+from cmeledger.errors import NotFoundError
+from cmeledger.requirements.loader import rule_for
+from cmeledger.requirements.model import Rule
+from cmeledger.storage.ledger import Ledger
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    physician_id: UUID
+    as_of: date
+    obligations: list[Obligation]
+    unmatched: list[str]
+
+
+def rule_for_license(lic: License) -> Rule | None:
+    """The state board rule for a licence: a separate MD or DO board if the state has one,
+    else its combined board. PA and NP licences have no rules in the data yet."""
+    for candidate in (f"{lic.jurisdiction}-{lic.board_type.value}", lic.jurisdiction):
+        try:
+            rule = rule_for(candidate)
+        except NotFoundError:
+            continue
+        if rule.kind == "state_license":
+            return rule
+    return None
+
+
+def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> StatusReport:
+    physician = ledger.physicians.get(physician_id)  # birth month anchors some cycles
+    licenses = ledger.credentials.license_terms(physician_id)
+    rules: dict[UUID, Rule] = {}
+    unmatched: list[str] = []
+    for lic in licenses:
+        rule = rule_for_license(lic)
+        if rule is None:
+            unmatched.append(
+                f"{lic.jurisdiction} {lic.board_type.value} licence: no CME rule in the data yet"
+            )
+        else:
+            rules[lic.id] = rule
+    completions = ledger.completions.for_physician(physician_id)
+    return StatusReport(
+        physician_id, as_of, evaluate(physician, licenses, rules, completions, as_of), unmatched
+    )
