@@ -7,6 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from cmeledger.domain.compliance import Obligation, evaluate
+from cmeledger.domain.compliance.dea import evaluate_dea
 from cmeledger.domain.people import License
 from cmeledger.errors import NotFoundError
 from cmeledger.requirements.loader import rule_for
@@ -49,6 +50,10 @@ def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> Status
         else:
             rules[lic.id] = rule
     completions = ledger.completions.for_physician(physician_id)
-    return StatusReport(
-        physician_id, as_of, evaluate(physician, licenses, rules, completions, as_of), unmatched
-    )
+    obligations = evaluate(physician, licenses, rules, completions, as_of)
+    mate = rule_for("DEA-MATE")
+    obligations += [
+        evaluate_dea(registration_id, expires, mate, completions, as_of)
+        for registration_id, expires in ledger.credentials.dea_terms(physician_id)
+    ]
+    return StatusReport(physician_id, as_of, obligations, unmatched)

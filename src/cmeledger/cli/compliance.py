@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from cmeledger.actions.compliance import StatusReport, compliance_status
 from cmeledger.cli.common import JsonOption, emit, err, ledger, out, parse_id, parse_optional_date
+from cmeledger.reports.calendar import to_ics
 
 
 def _as_dict(report: StatusReport) -> dict[str, Any]:
@@ -52,7 +54,11 @@ def status_command(
                 if t.required is not None and t.counted < t.required
             ]
             table.add_row(
-                f"{o.jurisdiction} {o.board_type} ({o.rule_id})",
+                (
+                    f"{o.jurisdiction} {o.board_type} ({o.rule_id})"
+                    if o.kind == "state_license"
+                    else f"DEA registration ({o.rule_id})"
+                ),
                 f"{o.cycle_start} → {o.cycle_end}",
                 str(o.due_date),
                 o.status.value,
@@ -67,3 +73,16 @@ def status_command(
             err.print(f"note: {line}", soft_wrap=True)
 
     emit(_as_dict(report), as_json, render)
+
+
+def calendar_command(
+    physician_id: Annotated[str, typer.Argument(metavar="PHYSICIAN_ID")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
+    """Every due date as an iCalendar feed: cmeledger calendar ID > deadlines.ics"""
+    day = parse_optional_date(as_of, "--as-of") or datetime.now().astimezone().date()
+    with ledger() as opened:
+        report = compliance_status(opened, parse_id(physician_id), day)
+    sys.stdout.write(to_ics(report))

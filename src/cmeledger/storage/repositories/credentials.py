@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from sqlalchemy import select
@@ -125,6 +125,18 @@ class CredentialRepository:
             )
             for r in rows
         ]
+
+    def dea_terms(self, physician_id: UUID) -> list[tuple[UUID, date]]:
+        """(registration id, expiry) of each DEA registration, the number left sealed."""
+        rows = self._session.execute(
+            select(DeaRegistrationRow.id, DeaRegistrationRow.expires)
+            .where(
+                DeaRegistrationRow.physician_id == physician_id,
+                self._scope.clause(DeaRegistrationRow.physician_id),
+            )
+            .order_by(DeaRegistrationRow.expires, DeaRegistrationRow.id)
+        ).all()
+        return [(r.id, r.expires) for r in rows]
 
     def find_license(self, jurisdiction: str, board_type: BoardType, number: str) -> License | None:
         """Look a licence up by its number without ever storing or querying the plaintext."""
