@@ -88,3 +88,53 @@ def test_status_reports_each_licence_in_the_contract_shape(cli: Cli) -> None:
     assert after == before + 1
     late = cli("status", pid, "--as-of", "2027-06-01", "--json").json()["obligations"][0]
     assert late["status"] == "overdue" and late["remaining_hours"] == "30.00"
+
+
+def test_status_includes_board_certifications_and_asks_for_missing_end_dates(cli: Cli) -> None:
+    pid = cli("physician", "add", "--first", "Ada", "--last", "Demo", "--degree", "MD").out.strip()
+    assert (
+        cli(
+            "certification",
+            "add",
+            pid,
+            "--board",
+            "ABIM",
+            "--specialty",
+            "IM",
+            "--starts",
+            "2022-01-01",
+            "--ends",
+            "2026-12-31",
+        ).code
+        == 0
+    )
+    assert cli("certification", "add", pid, "--board", "ABP", "--specialty", "Peds").code == 0
+    assert (
+        cli(
+            "credit",
+            "add",
+            pid,
+            "--title",
+            "Update",
+            "--provider",
+            "P",
+            "--date",
+            "2025-01-10",
+            "--type",
+            "ama_pra_1",
+            "--amount",
+            "10",
+            "--type",
+            "moc_abim_mk",
+            "--amount",
+            "10",
+        ).code
+        == 0
+    )
+    report = cli("status", pid, "--as-of", "2026-11-25", "--json").json()
+    [board] = [o for o in report["obligations"] if o["kind"] == "board"]
+    assert board["board"] == "ABIM" and board["counted_hours"] == "10.00"
+    assert board["required_hours"] == "100" and board["status"] == "at_risk"
+    assert any("ABP certification: add its end date" in n for n in report["not_evaluated"])
+    ics = cli("calendar", pid, "--as-of", "2026-11-25").out
+    assert "SUMMARY:CME due: ABIM certification (90.00 h to go)" in ics

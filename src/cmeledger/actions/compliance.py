@@ -8,6 +8,7 @@ from uuid import UUID
 
 from cmeledger.domain.compliance import Obligation, evaluate
 from cmeledger.domain.compliance.dea import evaluate_dea
+from cmeledger.domain.compliance.evaluate import Holding, evaluate_holding
 from cmeledger.domain.people import License
 from cmeledger.errors import NotFoundError
 from cmeledger.requirements.loader import rule_for
@@ -36,6 +37,14 @@ def rule_for_license(lic: License) -> Rule | None:
     return None
 
 
+def _board_rule(board: str) -> Rule | None:
+    try:
+        rule = rule_for(board)
+    except NotFoundError:
+        return None
+    return rule if rule.kind == "board" else None
+
+
 def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> StatusReport:
     physician = ledger.physicians.get(physician_id)  # birth month anchors some cycles
     licenses = ledger.credentials.license_terms(physician_id)
@@ -51,6 +60,18 @@ def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> Status
             rules[lic.id] = rule
     completions = ledger.completions.for_physician(physician_id)
     obligations = evaluate(physician, licenses, rules, completions, as_of)
+    for cert in ledger.credentials.certification_terms(physician_id):
+        holding = Holding.of_certification(cert)
+        board = _board_rule(cert.board)
+        if board is None:
+            unmatched.append(f"{cert.board} certification: no rule in the data yet")
+        elif holding is None:
+            unmatched.append(
+                f"{cert.board} certification: add its end date "
+                "(`certification add … --ends`) to place its cycle"
+            )
+        else:
+            obligations.append(evaluate_holding(physician, holding, board, completions, as_of))
     mate = rule_for("DEA-MATE")
     obligations += [
         evaluate_dea(registration_id, expires, mate, completions, as_of)

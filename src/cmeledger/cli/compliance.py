@@ -54,11 +54,7 @@ def status_command(
                 if t.required is not None and t.counted < t.required
             ]
             table.add_row(
-                (
-                    f"{o.jurisdiction} {o.board_type} ({o.rule_id})"
-                    if o.kind == "state_license"
-                    else f"DEA registration ({o.rule_id})"
-                ),
+                o.label,
                 f"{o.cycle_start} → {o.cycle_end}",
                 str(o.due_date),
                 o.status.value,

@@ -39,12 +39,7 @@ def to_ics(report: StatusReport, *, now: datetime | None = None) -> str:
         "X-WR-CALNAME:CME deadlines",
     ]
     for o in report.obligations:
-        what = (
-            f"{o.jurisdiction} {o.board_type} licence"
-            if o.kind == "state_license"
-            else "DEA registration (MATE training)"
-        )
-        summary = f"CME due: {what}"
+        summary = f"CME due: {o.label}"
         if o.remaining_hours:
             summary += f" ({o.remaining_hours} h to go)"
         detail = [

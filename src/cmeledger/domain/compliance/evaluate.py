@@ -31,7 +31,7 @@ from cmeledger.domain.activities import Completion
 from cmeledger.domain.compliance.cycles import CycleWindow, add_months, cycle_window
 from cmeledger.domain.credit_taxonomy import equivalent_targets
 from cmeledger.domain.credits import CreditClaim, CreditRole
-from cmeledger.domain.people import License, Physician
+from cmeledger.domain.people import BoardCertification, License, Physician
 from cmeledger.requirements.model import Frequency, Rule, RuleVersion, Topic
 
 ZERO = Decimal(0)
@@ -105,13 +105,21 @@ class Obligation:
     uncertain: tuple[str, ...]
     assumptions: tuple[str, ...]
 
+    @property
+    def label(self) -> str:
+        if self.kind == "state_license":
+            return f"{self.jurisdiction} {self.board_type} licence ({self.rule_id})"
+        if self.kind == "board":
+            return f"{self.rule_id} certification"
+        return "DEA registration (MATE training)"
+
     def to_dict(self) -> dict[str, Any]:
         """The CLI contract's shape (dates and Decimals left for the caller to encode)."""
         return {
             "id": self.id,
             "kind": self.kind,
             "jurisdiction": self.jurisdiction,
-            "board": None,
+            "board": self.rule_id if self.kind == "board" else None,
             "board_type": self.board_type,
             "cycle_start": self.cycle_start,
             "cycle_end": self.cycle_end,
@@ -200,6 +208,31 @@ def _topic_start(topic: Topic, window: CycleWindow, months: int) -> date | None:
     return window.start
 
 
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What an obligation hangs on: a licence, or a board certification's current term."""
+
+    id: UUID
+    issued: date | None
+    expires: date
+    jurisdiction: str | None
+    board_type: str | None
+    what: str  # "licence" or "certification", for explanations
+
+    @classmethod
+    def of_license(cls, lic: License) -> Holding:
+        return cls(
+            lic.id, lic.issued, lic.expires, lic.jurisdiction, lic.board_type.value, "licence"
+        )
+
+    @classmethod
+    def of_certification(cls, cert: BoardCertification) -> Holding | None:
+        """None when the certification has no end date: its cycle cannot be placed."""
+        if cert.ends is None:
+            return None
+        return cls(cert.id, cert.starts, cert.ends, None, None, "certification")
+
+
 def evaluate_license(
     physician: Physician,
     license: License,
@@ -208,6 +241,17 @@ def evaluate_license(
     as_of: date,
 ) -> Obligation:
     """One licence's obligation under `rule` on `as_of`."""
+    return evaluate_holding(physician, Holding.of_license(license), rule, completions, as_of)
+
+
+def evaluate_holding(
+    physician: Physician,
+    license: Holding,
+    rule: Rule,
+    completions: Iterable[Completion],
+    as_of: date,
+) -> Obligation:
+    """One holding's obligation under `rule` on `as_of` (a licence, or a board's term)."""
     assumptions: list[str] = []
     explanation: list[str] = []
     version, version_note = _version_for(rule, as_of)
@@ -235,7 +279,7 @@ def evaluate_license(
     if license.issued is not None and license.issued > window.start:
         note = version.first_renewal or "no first-renewal rule recorded"
         assumptions.append(
-            f"first renewal (licence issued {license.issued.isoformat()}): {note}; "
+            f"first renewal ({license.what} issued {license.issued.isoformat()}): {note}; "
             "the full requirement is shown, not reduced"
         )
 
@@ -376,7 +420,7 @@ def evaluate_license(
         rule_id=rule.id,
         license_id=license.id,
         jurisdiction=rule.jurisdiction or license.jurisdiction,
-        board_type=license.board_type.value,
+        board_type=license.board_type,
         cycle_start=window.start,
         cycle_end=window.end,
         due_date=window.end,

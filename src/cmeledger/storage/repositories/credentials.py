@@ -138,6 +138,33 @@ class CredentialRepository:
         ).all()
         return [(r.id, r.expires) for r in rows]
 
+    def certification_terms(self, physician_id: UUID) -> list[BoardCertification]:
+        """Board certifications with their dates; the board ID stays sealed (not read)."""
+        rows = (
+            self._session.execute(
+                select(BoardCertificationRow)
+                .where(
+                    BoardCertificationRow.physician_id == physician_id,
+                    self._scope.clause(BoardCertificationRow.physician_id),
+                )
+                .order_by(BoardCertificationRow.board, BoardCertificationRow.id)
+            )
+            .scalars()
+            .all()
+        )
+        return [
+            BoardCertification(
+                id=r.id,
+                physician_id=r.physician_id,
+                board=r.board,
+                specialty=r.specialty,
+                board_id=None,
+                starts=r.starts,
+                ends=r.ends,
+            )
+            for r in rows
+        ]
+
     def find_license(self, jurisdiction: str, board_type: BoardType, number: str) -> License | None:
         """Look a licence up by its number without ever storing or querying the plaintext."""
         purpose = license_index_purpose(jurisdiction, board_type.value)
