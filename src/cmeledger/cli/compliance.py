@@ -11,6 +11,7 @@ from rich.table import Table
 
 from cmeledger.actions.compliance import StatusReport, compliance_status
 from cmeledger.cli.common import JsonOption, emit, err, ledger, out, parse_id, parse_optional_date
+from cmeledger.domain.compliance.plan import plan
 from cmeledger.reports.calendar import to_ics
 
 
@@ -82,3 +83,38 @@ def calendar_command(
     with ledger() as opened:
         report = compliance_status(opened, parse_id(physician_id), day)
     sys.stdout.write(to_ics(report))
+
+
+def plan_command(
+    physician_id: Annotated[str, typer.Argument(metavar="PHYSICIAN_ID")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The fewest hours, by topic and category, that would meet every obligation in time."""
+    day = parse_optional_date(as_of, "--as-of") or datetime.now().astimezone().date()
+    with ledger() as opened:
+        report = compliance_status(opened, parse_id(physician_id), day)
+    items = plan(report.obligations)
+
+    def render() -> None:
+        table = Table("take", "hours", "by", "counts for", title=f"Plan from {report.as_of}")
+        for item in items:
+            what = {
+                "topic": f"topic: {item.name}",
+                "category": f"credit: {item.name}",
+                "hours": "any AMA PRA Category 1",
+            }[item.kind]
+            table.add_row(what, str(item.hours), str(item.by), "\n".join(item.for_obligations))
+        out.print(table if items else "Nothing to plan: every obligation is met.")
+
+    emit(
+        {
+            "physician_id": str(report.physician_id),
+            "as_of": report.as_of.isoformat(),
+            "items": [i.to_dict() for i in items],
+        },
+        as_json,
+        render,
+    )
