@@ -44,6 +44,7 @@ lint: env  ## ruff, mypy --strict, import-linter, and no drift between models an
 bench: env ocr  ## Long benchmarks (not part of CI); figures go to bench/README.md
 	@$(RUN) python -m bench.bulk_insert
 	@$(RUN) python -m bench.extraction
+	@$(RUN) python -m bench.evaluation
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -39,7 +39,7 @@ def evaluate_dea(
         f"{rule.sources[0].url if rule.sources else 'none'})"
     ]
     counted = Decimal(0)
-    for completion in sorted(completions, key=lambda c: (c.completed_on, str(c.id))):
+    for completion in sorted(completions, key=lambda c: (c.completed_on, c.id)):
         if MATE_TOPICS & set(completion.topics):
             hours = _hours(completion)
             counted += hours

@@ -286,7 +286,7 @@ def evaluate_holding(
     accepted = frozenset(version.accepted_credit_types)
     own = sorted(
         (c for c in completions if c.physician_id == physician.id),
-        key=lambda c: (c.completed_on, str(c.id)),
+        key=lambda c: (c.completed_on, c.id),
     )
 
     # Totals and categories, in date order so that caps are applied deterministically.
@@ -460,5 +460,5 @@ def evaluate(
     ]
     return sorted(
         found,
-        key=lambda o: (o.jurisdiction or "", o.board_type or "", o.rule_id, str(o.license_id)),
+        key=lambda o: (o.jurisdiction or "", o.board_type or "", o.rule_id, o.license_id),
     )
