@@ -97,6 +97,18 @@ def cycle_window(
             f"{license_expires.isoformat()}",
             months_note,
         )
+    if anchor in (AnchorType.EVEN_YEARS, AnchorType.ODD_YEARS):
+        parity = 0 if anchor is AnchorType.EVEN_YEARS else 1
+        if license_expires.year % 2 == parity:
+            # Odd/even-year boards renew on their own dates (NJ: 30 June of odd years); the
+            # licence expiry, in a year of the right parity, is that date.
+            return _window(
+                license_expires,
+                months,
+                f"{anchor.value.replace('_', '-')} cycle, due at the licence expiry "
+                f"{license_expires.isoformat()}",
+                months_note,
+            )
     if anchor in (AnchorType.CALENDAR_YEAR, AnchorType.EVEN_YEARS, AnchorType.ODD_YEARS):
         year = ref.year
         if anchor is AnchorType.EVEN_YEARS and year % 2:

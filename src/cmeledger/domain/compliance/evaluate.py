@@ -402,7 +402,7 @@ def evaluate_holding(
     )
     remaining = max(total_short, category_short, topic_short)
 
-    if total is None and not binding:
+    if total is None and not binding and not categories:
         status = Status.NOT_APPLICABLE
         explanation.append(f"{rule.id} sets no hour requirement that applies to everyone")
     elif remaining == 0:

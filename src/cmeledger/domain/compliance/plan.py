@@ -63,16 +63,15 @@ def plan(obligations: Sequence[Obligation]) -> list[PlanItem]:
                 _need(categories, "category", c.category, c.required - c.counted, o)
     general: dict[str, PlanItem] = {}
     for o in open_:
-        if o.required_hours is None:
+        ama = [c.required - c.counted for c in o.categories if "ama_pra_1" in c.category.split("|")]
+        if o.required_hours is None and not ama:
             continue
+        total = [] if o.required_hours is None else [o.required_hours - o.counted_hours]
+        short = max(total + ama)
         planned = sum((topics[t.topic].hours for t in o.topics if t.topic in topics), Decimal(0))
         planned += sum(
             (categories[c.category].hours for c in o.categories if c.category in categories),
             Decimal(0),
-        )
-        short = max(
-            [o.required_hours - o.counted_hours]
-            + [c.required - c.counted for c in o.categories if "ama_pra_1" in c.category.split("|")]
         )
         residual = short - planned
         if residual > 0:
