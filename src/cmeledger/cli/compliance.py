@@ -15,6 +15,14 @@ from cmeledger.domain.compliance.plan import plan
 from cmeledger.reports.calendar import to_ics
 
 
+def _report(physician_id: str, as_of: str | None) -> StatusReport:
+    # Deadlines are calendar days where the physician is; the machine's local date is the
+    # best stand-in the CLI has.
+    day = parse_optional_date(as_of, "--as-of") or datetime.now().astimezone().date()
+    with ledger() as opened:
+        return compliance_status(opened, parse_id(physician_id), day)
+
+
 def _as_dict(report: StatusReport) -> dict[str, Any]:
     return {
         "physician_id": str(report.physician_id),
@@ -32,11 +40,7 @@ def status_command(
     as_json: JsonOption = False,
 ) -> None:
     """Each licence's CME status under its board's rule, with what counted and why."""
-    # Deadlines are calendar days where the physician is; the machine's local date is the
-    # best stand-in the CLI has.
-    day = parse_optional_date(as_of, "--as-of") or datetime.now().astimezone().date()
-    with ledger() as opened:
-        report = compliance_status(opened, parse_id(physician_id), day)
+    report = _report(physician_id, as_of)
 
     def render() -> None:
         table = Table(
@@ -79,9 +83,7 @@ def calendar_command(
     ] = None,
 ) -> None:
     """Every due date as an iCalendar feed: cmeledger calendar ID > deadlines.ics"""
-    day = parse_optional_date(as_of, "--as-of") or datetime.now().astimezone().date()
-    with ledger() as opened:
-        report = compliance_status(opened, parse_id(physician_id), day)
+    report = _report(physician_id, as_of)
     sys.stdout.write(to_ics(report))
 
 
@@ -93,9 +95,7 @@ def plan_command(
     as_json: JsonOption = False,
 ) -> None:
     """The fewest hours, by topic and category, that would meet every obligation in time."""
-    day = parse_optional_date(as_of, "--as-of") or datetime.now().astimezone().date()
-    with ledger() as opened:
-        report = compliance_status(opened, parse_id(physician_id), day)
+    report = _report(physician_id, as_of)
     items = plan(report.obligations)
 
     def render() -> None:

@@ -82,8 +82,8 @@ class CredentialRepository:
             expires=lic.expires.isoformat(),
         )
 
-    def licenses(self, physician_id: UUID) -> list[License]:
-        rows = (
+    def _license_rows(self, physician_id: UUID) -> list[LicenseRow]:
+        return list(
             self._session.execute(
                 select(LicenseRow)
                 .where(
@@ -91,27 +91,29 @@ class CredentialRepository:
                     self._scope.clause(LicenseRow.physician_id),
                 )
                 .order_by(LicenseRow.jurisdiction, LicenseRow.board_type, LicenseRow.id)
-            )
-            .scalars()
-            .all()
+            ).scalars()
         )
+
+    def _certification_rows(self, physician_id: UUID) -> list[BoardCertificationRow]:
+        return list(
+            self._session.execute(
+                select(BoardCertificationRow)
+                .where(
+                    BoardCertificationRow.physician_id == physician_id,
+                    self._scope.clause(BoardCertificationRow.physician_id),
+                )
+                .order_by(BoardCertificationRow.board, BoardCertificationRow.id)
+            ).scalars()
+        )
+
+    def licenses(self, physician_id: UUID) -> list[License]:
+        rows = self._license_rows(physician_id)
         return [self._reveal_license(r) for r in rows]
 
     def license_terms(self, physician_id: UUID) -> list[License]:
         """Licences with their dates and status but the number left sealed (not decrypted, so
         not audited as read): what compliance needs, and nothing more."""
-        rows = (
-            self._session.execute(
-                select(LicenseRow)
-                .where(
-                    LicenseRow.physician_id == physician_id,
-                    self._scope.clause(LicenseRow.physician_id),
-                )
-                .order_by(LicenseRow.jurisdiction, LicenseRow.board_type, LicenseRow.id)
-            )
-            .scalars()
-            .all()
-        )
+        rows = self._license_rows(physician_id)
         return [
             License(
                 id=r.id,
@@ -140,18 +142,7 @@ class CredentialRepository:
 
     def certification_terms(self, physician_id: UUID) -> list[BoardCertification]:
         """Board certifications with their dates; the board ID stays sealed (not read)."""
-        rows = (
-            self._session.execute(
-                select(BoardCertificationRow)
-                .where(
-                    BoardCertificationRow.physician_id == physician_id,
-                    self._scope.clause(BoardCertificationRow.physician_id),
-                )
-                .order_by(BoardCertificationRow.board, BoardCertificationRow.id)
-            )
-            .scalars()
-            .all()
-        )
+        rows = self._certification_rows(physician_id)
         return [
             BoardCertification(
                 id=r.id,
@@ -237,18 +228,7 @@ class CredentialRepository:
         )
 
     def certifications(self, physician_id: UUID) -> list[BoardCertification]:
-        rows = (
-            self._session.execute(
-                select(BoardCertificationRow)
-                .where(
-                    BoardCertificationRow.physician_id == physician_id,
-                    self._scope.clause(BoardCertificationRow.physician_id),
-                )
-                .order_by(BoardCertificationRow.board, BoardCertificationRow.id)
-            )
-            .scalars()
-            .all()
-        )
+        rows = self._certification_rows(physician_id)
         certs = []
         for row in rows:
             board_id = None
