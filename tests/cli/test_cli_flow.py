@@ -389,3 +389,38 @@ def test_an_unusable_home_gets_one_clear_line(
     result = cli("physician", "list")
     assert result.code != 0 and result.err.startswith("error:")
     assert "CMELEDGER_HOME" in result.err
+
+
+def test_a_person_can_override_a_credits_topics_and_it_is_audited(cli: Cli) -> None:
+    pid = _physician(cli)
+    credit = cli(
+        "credit",
+        "add",
+        pid,
+        "--title",
+        "Pain Care",
+        "--provider",
+        "P",
+        "--date",
+        "2026-01-10",
+        "--type",
+        "ama_pra_1",
+        "--amount",
+        "2",
+        "--topic",
+        "ethics",
+        "--json",
+    ).json()["id"]
+    tagged = cli(
+        "credit", "tag", pid, credit, "--add", "Opioid-Prescribing", "--remove", "ethics", "--json"
+    )
+    assert tagged.json()["topics"] == ["opioid_prescribing"]
+    assert cli("credits", pid, "--json").json()["completions"][0]["topics"] == [
+        "opioid_prescribing"
+    ]
+    assert cli("credit", "tag", pid, credit, "--add", "<bad>").code == 2
+    assert (
+        cli("credit", "tag", pid, "00000000-0000-0000-0000-000000000000", "--add", "ethics").code
+        == 3
+    )
+    assert cli("audit", "verify", "--json").json()["ok"] is True

@@ -19,7 +19,7 @@ from cmeledger.domain.activities import (
     check_topic,
 )
 from cmeledger.domain.credits import CreditClaim, total_by_type
-from cmeledger.errors import CmeLedgerError
+from cmeledger.errors import CmeLedgerError, NotFoundError
 from cmeledger.storage.ledger import Ledger
 from cmeledger.storage.repositories.documents import Document
 
@@ -104,6 +104,22 @@ def record_completion(
     )
     ledger.completions.add(completion)
     return completion
+
+
+def retag_completion(
+    ledger: Ledger, physician_id: UUID, completion_id: UUID, *, add: list[str], remove: list[str]
+) -> tuple[str, ...]:
+    """A person's override of the topics a credit counts for (state mandates)."""
+    current = next(
+        (c for c in ledger.completions.for_physician(physician_id) if c.id == completion_id),
+        None,
+    )
+    if current is None:
+        raise NotFoundError(f"no credit {completion_id} for physician {physician_id}")
+    dropped = {check_topic(t) for t in remove}
+    topics = tuple(sorted(({*current.topics} | {check_topic(t) for t in add}) - dropped))
+    ledger.completions.set_topics(physician_id, completion_id, topics)
+    return topics
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cmeledger.actions.credits import LedgerView, ledger_view, record_completion
+from cmeledger.actions.credits import LedgerView, ledger_view, record_completion, retag_completion
 from cmeledger.audit import events
 from cmeledger.cli.common import (
     JsonOption,
@@ -102,6 +102,32 @@ def credit_add(
         },
         as_json,
         lambda: out.print(str(completion.id)),
+    )
+
+
+@credit_app.command("tag")
+def credit_tag(
+    physician_id: Annotated[str, typer.Argument(metavar="PHYSICIAN_ID")],
+    credit_id: Annotated[str, typer.Argument(metavar="CREDIT_ID")],
+    add: Annotated[list[str] | None, typer.Option("--add", help="Topic to add.")] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="Topic to drop.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Override the topics a credit counts for (e.g. --add opioid_prescribing)."""
+    if not add and not remove:
+        raise UsageError("give --add TOPIC and/or --remove TOPIC")
+    with ledger() as opened:
+        topics = retag_completion(
+            opened,
+            parse_id(physician_id),
+            parse_id(credit_id, "credit"),
+            add=list(add or []),
+            remove=list(remove or []),
+        )
+    emit(
+        {"credit_id": credit_id, "topics": list(topics)},
+        as_json,
+        lambda: out.print("Topics: " + (", ".join(topics) or "none")),
     )
 
 

@@ -363,6 +363,32 @@ class CompletionRepository:
         )
         return True
 
+    def set_topics(
+        self, physician_id: UUID, completion_id: UUID, topics: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """Replace a completion's topic tags (a person's override); returns the old ones."""
+        row = self._session.execute(
+            select(CompletionRow).where(
+                CompletionRow.id == completion_id,
+                CompletionRow.physician_id == physician_id,
+                self._scope.clause(CompletionRow.physician_id),
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"no credit {completion_id} for physician {physician_id}")
+        before = tuple(row.topics)
+        row.topics = list(topics)
+        self._session.flush()
+        self._audit.record(
+            events.COMPLETION_TOPICS_CHANGED,
+            "completion",
+            completion_id,
+            physician_id=physician_id,
+            before=list(before),
+            after=list(topics),
+        )
+        return before
+
     def delete(self, physician_id: UUID, completion_id: UUID) -> None:
         result = self._session.execute(
             delete(CompletionRow)
