@@ -92,17 +92,27 @@ def total(v: RuleVersion) -> Decimal:
     return v.total_hours
 
 
-def met_credits(v: RuleVersion, on: date) -> list[Completion]:
+def met_credits(v: RuleVersion, on: date, since: date) -> list[Completion]:
     """Every category minimum in its first type, the rest of the total in the first accepted
-    type, and each "All…" topic with hours on top."""
-    credits = [done(on, c.min_hours, c.credit_types[0]) for c in v.categories if c.min_hours]
+    type, and each "All…" topic with hours on top; as activities of at most 8 h on distinct
+    days spread evenly from `since` to `on`, so per-day and per-year caps (ABS, ABA) hold."""
+    wanted = [(c.min_hours, c.credit_types[0], ()) for c in v.categories if c.min_hours]
     rest = total(v) - sum((c.min_hours for c in v.categories), D(0))
     if rest > 0:
-        credits.append(done(on, rest, v.accepted_credit_types[0]))
+        wanted.append((rest, v.accepted_credit_types[0], ()))
     for t in v.topics:
         if t.applies_to.lower().startswith("all") and t.hours:
-            credits.append(done(on, t.hours, v.accepted_credit_types[0], t.topic))
-    return credits
+            wanted.append((t.hours, v.accepted_credit_types[0], (t.topic,)))
+    pieces: list[tuple[Decimal, str, tuple[str, ...]]] = []
+    for hours, kind, topics in wanted:
+        while hours > 0:
+            pieces.append((min(hours, D(8)), kind, topics))
+            hours -= pieces[-1][0]
+    gap = (on - since).days // max(len(pieces), 1)
+    return [
+        done(on - timedelta(days=i * gap), hours, kind, *topics)
+        for i, (hours, kind, topics) in enumerate(pieces)
+    ]
 
 
 def run(case: Case, credits: list[Completion], as_of: date) -> Obligation:
@@ -133,7 +143,7 @@ def test_on_track(case: Case) -> None:
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_met(case: Case) -> None:
     v = version(case, case.as_of)
-    ob = run(case, met_credits(v, case.as_of - timedelta(days=30)), case.as_of)
+    ob = run(case, met_credits(v, case.as_of - timedelta(days=30), case.start), case.as_of)
     assert ob.status is Status.MET
     assert ob.counted_hours >= total(v)
     assert all(c.counted >= c.required for c in ob.categories)
@@ -163,7 +173,7 @@ def test_abp_needs_both_activity_categories() -> None:
 def test_aba_patient_safety_topic_missing() -> None:
     (case,) = [c for c in CASES if c.rule_id == "ABA"]
     v = version(case, case.as_of)
-    credits = [c for c in met_credits(v, case.as_of) if not c.topics]
+    credits = [c for c in met_credits(v, case.as_of, case.start) if not c.topics]
     ob = run(case, credits, case.as_of)
     assert ob.counted_hours == total(v)
     (topic,) = [t for t in v.topics if t.topic == "other_patient_safety"]

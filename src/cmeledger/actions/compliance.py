@@ -8,7 +8,12 @@ from uuid import UUID
 
 from cmeledger.domain.compliance import Obligation, evaluate
 from cmeledger.domain.compliance.dea import evaluate_dea
-from cmeledger.domain.compliance.evaluate import Holding, evaluate_holding
+from cmeledger.domain.compliance.evaluate import (
+    Holding,
+    Practice,
+    evaluate_holding,
+    is_physician_board,
+)
 from cmeledger.domain.people import License
 from cmeledger.errors import NotFoundError
 from cmeledger.requirements.loader import rule_for
@@ -59,8 +64,24 @@ def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> Status
         else:
             rules[lic.id] = rule
     completions = ledger.completions.for_physician(physician_id)
-    obligations = evaluate(physician, licenses, rules, completions, as_of)
-    for cert in ledger.credentials.certification_terms(physician_id):
+    certifications = ledger.credentials.certification_terms(physician_id)
+    registrations = ledger.credentials.dea_terms(physician_id)
+    practice = Practice(
+        prescriber=bool(registrations),
+        certified_by=tuple(
+            sorted(
+                {
+                    c.board.upper()
+                    for c in certifications
+                    if is_physician_board(c.board)
+                    and (c.starts is None or c.starts <= as_of)
+                    and (c.ends is None or as_of <= c.ends)
+                }
+            )
+        ),
+    )
+    obligations = evaluate(physician, licenses, rules, completions, as_of, practice)
+    for cert in certifications:
         holding = Holding.of_certification(cert)
         board = _board_rule(cert.board)
         if board is None:
@@ -75,6 +96,6 @@ def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> Status
     mate = rule_for("DEA-MATE")
     obligations += [
         evaluate_dea(registration_id, expires, mate, completions, as_of)
-        for registration_id, expires in ledger.credentials.dea_terms(physician_id)
+        for registration_id, expires in registrations
     ]
     return StatusReport(physician_id, as_of, obligations, unmatched)

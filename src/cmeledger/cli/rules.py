@@ -64,6 +64,25 @@ def _summary(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _terms(version: RuleVersion) -> str:
+    """The machine-readable terms, in words."""
+    t = version.terms
+    parts = []
+    if t.first_renewal_exempt:
+        parts.append("first renewal exempt")
+    if t.prorate_by is not None:
+        parts.append(f"first cycle pro-rated by {t.prorate_by.value.replace('_', '-')}")
+    if t.carryover_max_hours is not None:
+        parts.append(f"carryover up to {_hours(t.carryover_max_hours)} h")
+    if t.moc_in_lieu_covers is not None:
+        parts.append(f"board certification counts in lieu of {t.moc_in_lieu_covers.value}")
+    if t.max_hours_per_day is not None:
+        parts.append(f"at most {_hours(t.max_hours_per_day)} h per day")
+    if t.max_hours_per_year is not None:
+        parts.append(f"at most {_hours(t.max_hours_per_year)} h per year")
+    return "; ".join(parts)
+
+
 @rules_app.command("list")
 def list_command(
     as_json: JsonOption = False,
@@ -137,8 +156,8 @@ def show_command(
                 every = f" every {t.every_n} cycles" if t.every_n else ""
                 table.add_row(
                     f"topic {t.topic}",
-                    f"{_hours(t.hours)} h, {t.frequency.value}{every}; {t.applies_to}"
-                    + (f" — {t.title}" if t.title else ""),
+                    f"{_hours(t.hours)} h, {t.frequency.value}{every}; {t.applies_to} "
+                    f"[binds: {t.audience.value}]" + (f" — {t.title}" if t.title else ""),
                 )
             for label, value in (
                 ("first renewal", v.first_renewal),
@@ -148,6 +167,8 @@ def show_command(
                 ("caps", v.caps),
             ):
                 table.add_row(label, value or "?")
+            applied = _terms(v)
+            table.add_row("applied by the engine", applied or "nothing beyond hours and topics")
             for e in v.exemptions:
                 table.add_row("exemption", e)
             out.print(table)

@@ -24,14 +24,18 @@ from cmeledger.errors import CmeLedgerError, NotFoundError
 from cmeledger.requirements.model import (
     Anchor,
     AnchorType,
+    Audience,
     Category,
     Confidence,
     Cycle,
     Frequency,
+    MocInLieu,
+    ProrateBy,
     Rule,
     RuleKind,
     RuleVersion,
     Source,
+    Terms,
     Topic,
 )
 
@@ -97,6 +101,7 @@ def _version(raw: Mapping[str, Any]) -> RuleVersion:
                 every_n=t["every_n"],
                 applies_to=t["applies_to"],
                 note=t.get("note"),
+                audience=_audience(t),
             )
             for t in raw["topics"]
         ),
@@ -106,6 +111,27 @@ def _version(raw: Mapping[str, Any]) -> RuleVersion:
         moc_in_lieu=raw["moc_in_lieu"],
         caps=raw["caps"],
         exemptions=tuple(raw["exemptions"]),
+        terms=_terms(raw.get("terms") or {}),
+    )
+
+
+def _audience(topic: Mapping[str, Any]) -> Audience:
+    if "audience" in topic:
+        return Audience(topic["audience"])
+    everyone = str(topic["applies_to"]).strip().lower().startswith("all")
+    return Audience.ALL if everyone else Audience.CONDITIONAL
+
+
+def _terms(raw: Mapping[str, Any]) -> Terms:
+    prorate = raw.get("prorate_by")
+    covers = raw.get("moc_in_lieu_covers")
+    return Terms(
+        first_renewal_exempt=bool(raw.get("first_renewal_exempt", False)),
+        prorate_by=None if prorate is None else ProrateBy(prorate),
+        carryover_max_hours=_dec(raw.get("carryover_max_hours")),
+        moc_in_lieu_covers=None if covers is None else MocInLieu(covers),
+        max_hours_per_day=_dec(raw.get("max_hours_per_day")),
+        max_hours_per_year=_dec(raw.get("max_hours_per_year")),
     )
 
 
@@ -122,6 +148,18 @@ def _check_semantics(raw: Mapping[str, Any], where: str) -> None:
                 if ct not in known:
                     path = _json_path((*base, "categories", j, "credit_types", k))
                     raise RuleDataError(f"{where}: {path}: unknown credit type {ct!r}")
+        capped: dict[str, int] = {}
+        for j, cat in enumerate(version["categories"]):
+            if cat["max_hours"] is None:
+                continue
+            for ct in cat["credit_types"]:
+                if ct in capped:
+                    path = _json_path((*base, "categories", j, "credit_types"))
+                    raise RuleDataError(
+                        f"{where}: {path}: {ct!r} is also in capped category {capped[ct]}; "
+                        "capped categories must not share a credit type"
+                    )
+                capped[ct] = j
         start, end = _date(version["effective_from"]), _date(version["effective_to"])
         if start is not None and end is not None and end < start:
             path = _json_path((*base, "effective_to"))

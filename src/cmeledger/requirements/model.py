@@ -33,6 +33,23 @@ class Frequency(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Audience(StrEnum):
+    ALL = "all"
+    PRESCRIBERS = "prescribers"  # holders of a DEA registration
+    CONDITIONAL = "conditional"  # a practice fact the ledger does not hold
+
+
+class ProrateBy(StrEnum):
+    MONTH = "month"
+    HALF_YEAR = "half_year"
+    YEAR = "year"
+
+
+class MocInLieu(StrEnum):
+    HOURS = "hours"
+    HOURS_AND_TOPICS = "hours_and_topics"
+
+
 class Confidence(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
@@ -68,6 +85,19 @@ class Topic:
     every_n: int | None
     applies_to: str
     note: str | None
+    audience: Audience = Audience.CONDITIONAL
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """The machine-readable reading of a version's prose; None means nothing to apply."""
+
+    first_renewal_exempt: bool = False
+    prorate_by: ProrateBy | None = None
+    carryover_max_hours: Decimal | None = None
+    moc_in_lieu_covers: MocInLieu | None = None
+    max_hours_per_day: Decimal | None = None
+    max_hours_per_year: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +118,7 @@ class RuleVersion:
     moc_in_lieu: str | None
     caps: str | None
     exemptions: tuple[str, ...]
+    terms: Terms = Terms()
 
     def in_force_on(self, on: date) -> bool:
         starts = self.effective_from is None or self.effective_from <= on

@@ -1,19 +1,24 @@
 """Per-licence obligation status from rule data and completed credits (pure, Decimal only).
 
 Counting, in brief:
-- a completion is counted at most once per obligation, at its largest accepted claim (two
-  claims on one certificate describe the same hours in two credit systems);
+- a completion is counted at most once per obligation: its hours, under any of its accepted
+  claims (two claims on one certificate describe the same hours in two credit systems);
 - a claim is accepted if its type is in the rule's accepted types, directly or through an
   equivalence recognised by `RECOGNISED_BY` (taxonomy data);
 - only completions dated inside the cycle window (and not after the as-of date) count toward
-  the total and the category minimums; a category's `max_hours` caps what its credits add to
-  the total, applied in date order;
+  the total and the category minimums; caps (a category's `max_hours`, hours per day or per
+  calendar year) are applied by `allocation.allocate`, which finds the largest total they
+  allow, whatever the order the credits were earned in;
+- the rule's `terms` apply: carryover of excess hours from the previous cycle, a first-renewal
+  exemption or a pro-rated requirement for a first cycle, and a current ABMS/AOA certification
+  standing in for the hours (and, where the rule says so, the topics);
 - topic hours count completions tagged with the topic, inside the topic's own window
   (`each_cycle` and `unknown`: the cycle; `every_n_cycles`: the last N cycles; `one_time`:
   any date up to the due date); a topic completion also counts toward the total when it
   falls inside the cycle window;
-- topics only drive the status when they apply to everyone ("All…"); others are reported
-  with `applies` False and an explanation, since the engine does not know the practice.
+- a topic drives the status when its audience is everyone, or prescribers and the physician
+  holds a DEA registration; others are shown with `applies` False and an explanation, since
+  the ledger does not know the physician's practice.
 One completion may count toward several licences: each obligation is evaluated on its own.
 """
 
@@ -22,17 +27,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from cmeledger.domain.activities import Completion
+from cmeledger.domain.compliance.allocation import Candidate, Caps, allocate
 from cmeledger.domain.compliance.cycles import CycleWindow, add_months, cycle_window
 from cmeledger.domain.credit_taxonomy import equivalent_targets
 from cmeledger.domain.credits import CreditClaim, CreditRole
 from cmeledger.domain.people import BoardCertification, License, Physician
-from cmeledger.requirements.model import Frequency, Rule, RuleVersion, Topic
+from cmeledger.requirements.model import (
+    Audience,
+    Frequency,
+    MocInLieu,
+    ProrateBy,
+    Rule,
+    RuleVersion,
+    Topic,
+)
 
 ZERO = Decimal(0)
 AT_RISK_DAYS = 90
@@ -149,6 +163,16 @@ def _claim_amount(claim: CreditClaim, accepted: frozenset[str]) -> tuple[Decimal
     return None
 
 
+def _claims(completion: Completion, accepted: frozenset[str]) -> dict[str, Decimal]:
+    """Every accepted type a completion counts as, at the largest claim for that type."""
+    found: dict[str, Decimal] = {}
+    for claim in completion.credits:
+        value = _claim_amount(claim, accepted)
+        if value is not None and value[0] > found.get(value[1], ZERO):
+            found[value[1]] = value[0]
+    return found
+
+
 def _best(completion: Completion, accepted: frozenset[str]) -> tuple[Decimal, str] | None:
     """The largest accepted claim of a completion; ties go to the smaller type code."""
     found = [v for c in completion.credits if (v := _claim_amount(c, accepted)) is not None]
@@ -195,8 +219,153 @@ def _version_label(version: RuleVersion) -> str:
     return f"in force {start} to {end}"
 
 
-def _applies_to_all(topic: Topic) -> bool:
-    return topic.applies_to.strip().lower().startswith("all")
+@dataclass(frozen=True, slots=True)
+class Practice:
+    """What the ledger knows about a physician beyond credits, which some rules depend on."""
+
+    prescriber: bool = False  # holds a DEA registration
+    certified_by: tuple[str, ...] = ()  # ABMS or AOA boards with a current certification
+
+
+# ABMS member boards; AOA certifying boards are "AOA…" or "AOB…" (osteopathic).
+ABMS_BOARDS = frozenset(
+    "ABAI ABA ABCRS ABD ABEM ABFM ABIM ABMGG ABNS ABNM ABOG ABO ABOS ABOHNS ABPATH ABP "
+    "ABPMR ABPS ABPM ABPN ABR ABS ABTS ABU".split()
+)
+
+
+def is_physician_board(board: str) -> bool:
+    """True for ABMS and AOA specialty boards (not NCCPA or the nurse practitioner boards)."""
+    code = board.strip().upper()
+    return code in ABMS_BOARDS or code.startswith(("AOA", "AOB"))
+
+
+def _applies(topic: Topic, practice: Practice) -> bool:
+    if topic.audience is Audience.ALL:
+        return True
+    return topic.audience is Audience.PRESCRIBERS and practice.prescriber
+
+
+def _candidates(
+    own: Sequence[Completion],
+    start: date,
+    end: date,
+    as_of: date,
+    accepted: frozenset[str],
+    rule_id: str,
+    explanation: list[str] | None,
+) -> list[tuple[Completion, Candidate]]:
+    found: list[tuple[Completion, Candidate]] = []
+    for completion in own:
+        day = completion.completed_on
+        if day > as_of:
+            if explanation is not None:
+                explanation.append(f"not counted: {_label(completion)} is after the as-of date")
+            continue
+        if not start <= day <= end:
+            if explanation is not None:
+                explanation.append(f"not counted: {_label(completion)} is outside the cycle window")
+            continue
+        claims = _claims(completion, accepted)
+        if not claims:
+            if explanation is not None:
+                explanation.append(
+                    f"not counted: {_label(completion)}: credit type {_types(completion)} "
+                    f"is not accepted by {rule_id}"
+                )
+            continue
+        found.append((completion, Candidate(len(found), day.toordinal(), day.year, claims)))
+    return found
+
+
+def _caps(version: RuleVersion) -> Caps:
+    return Caps(
+        categories=tuple(
+            (frozenset(c.credit_types), c.max_hours)
+            for c in version.categories
+            if c.max_hours is not None
+        ),
+        per_day=version.terms.max_hours_per_day,
+        per_year=version.terms.max_hours_per_year,
+    )
+
+
+def _count_total(
+    own: Sequence[Completion],
+    start: date,
+    end: date,
+    as_of: date,
+    version: RuleVersion,
+    accepted: frozenset[str],
+    rule_id: str,
+    explanation: list[str] | None,
+) -> tuple[Decimal, dict[int, Decimal]]:
+    """Hours toward the total (caps applied optimally) and per category minimum."""
+    found = _candidates(own, start, end, as_of, accepted, rule_id, explanation)
+    allocation = allocate([c for _, c in found], _caps(version))
+    category_counted = {i: ZERO for i in range(len(version.categories))}
+    for completion, candidate in found:
+        for i, category in enumerate(version.categories):
+            hit = _best(completion, frozenset(category.credit_types))
+            if hit is not None:
+                category_counted[i] += hit[0]
+        if explanation is None:
+            continue
+        allowed = allocation.counted[candidate.key]
+        if candidate.key in allocation.binding:
+            why = "; ".join(allocation.binding[candidate.key]) or "caps"
+            explanation.append(
+                f"cap reached: {_label(completion)} counts {_hours(allowed)} of "
+                f"{_hours(candidate.hours)} h ({why})"
+            )
+        if allowed > 0:
+            as_types = "|".join(sorted(candidate.claims))
+            explanation.append(f"counted {_hours(allowed)} h {as_types}: {_label(completion)}")
+    return allocation.total, category_counted
+
+
+def _carryover(
+    rule: Rule,
+    version: RuleVersion,
+    own: Sequence[Completion],
+    window: CycleWindow,
+    months: int,
+    accepted: frozenset[str],
+) -> tuple[Decimal, dict[int, Decimal]]:
+    """Excess hours of the previous cycle that the rule lets count in this one, in total and
+    per category (a category gets what its own credits earned above its minimum then)."""
+    limit = version.terms.carryover_max_hours
+    if not limit:
+        return ZERO, {}
+    end = window.start - timedelta(days=1)
+    start = add_months(window.start, -months)
+    earlier, _ = _version_for(rule, end)
+    if earlier.total_hours is None:
+        return ZERO, {}
+    done, by_category = _count_total(own, start, end, end, earlier, accepted, rule.id, None)
+    carried = min(max(done - earlier.total_hours, ZERO), limit)
+    per_category: dict[int, Decimal] = {}
+    for i, category in enumerate(version.categories):
+        for j, before in enumerate(earlier.categories):
+            if before.credit_types == category.credit_types:
+                spare = max(by_category[j] - before.min_hours, ZERO)
+                per_category[i] = min(carried, spare)
+    return carried, per_category
+
+
+def _prorated(required: Decimal, fraction: tuple[int, int]) -> Decimal:
+    left, whole = fraction
+    return (required * left / whole).to_integral_value(rounding=ROUND_CEILING)
+
+
+def _share_left(issued: date, window: CycleWindow, months: int, unit: ProrateBy) -> tuple[int, int]:
+    """Whole units of the cycle left after `issued`, and the units in a full cycle."""
+    size = {ProrateBy.MONTH: 1, ProrateBy.HALF_YEAR: 6, ProrateBy.YEAR: 12}[unit]
+    left = 0
+    while add_months(issued, (left + 1) * size) <= window.end + timedelta(days=1):
+        left += 1
+    whole = max(months // size, 1)
+    return min(left, whole), whole
 
 
 def _topic_start(topic: Topic, window: CycleWindow, months: int) -> date | None:
@@ -239,9 +408,12 @@ def evaluate_license(
     rule: Rule,
     completions: Iterable[Completion],
     as_of: date,
+    practice: Practice = Practice(),
 ) -> Obligation:
     """One licence's obligation under `rule` on `as_of`."""
-    return evaluate_holding(physician, Holding.of_license(license), rule, completions, as_of)
+    return evaluate_holding(
+        physician, Holding.of_license(license), rule, completions, as_of, practice
+    )
 
 
 def evaluate_holding(
@@ -250,6 +422,7 @@ def evaluate_holding(
     rule: Rule,
     completions: Iterable[Completion],
     as_of: date,
+    practice: Practice = Practice(),
 ) -> Obligation:
     """One holding's obligation under `rule` on `as_of` (a licence, or a board's term)."""
     assumptions: list[str] = []
@@ -276,66 +449,51 @@ def evaluate_holding(
     explanation.append(
         f"cycle {window.start.isoformat()} to {window.end.isoformat()}: {window.basis}"
     )
+    terms = version.terms
+    total = version.total_hours
+    minimums = [c.min_hours for c in version.categories]
+    exempt = False
     if license.issued is not None and license.issued > window.start:
+        first = f"first renewal cycle ({license.what} issued {license.issued.isoformat()})"
         note = version.first_renewal or "no first-renewal rule recorded"
-        assumptions.append(
-            f"first renewal ({license.what} issued {license.issued.isoformat()}): {note}; "
-            "the full requirement is shown, not reduced"
-        )
+        if terms.first_renewal_exempt:
+            exempt = True
+            explanation.append(f"{first}: the first renewal needs no CME ({note})")
+        elif terms.prorate_by is not None:
+            share = _share_left(license.issued, window, months, terms.prorate_by)
+            total = None if total is None else _prorated(total, share)
+            minimums = [_prorated(m, share) for m in minimums]
+            explanation.append(
+                f"{first}: requirement pro-rated to {share[0]} of {share[1]} "
+                f"{terms.prorate_by.value.replace('_', '-')}s left in the cycle, rounded up "
+                f"({version.prorating or 'rule terms'})"
+            )
+        else:
+            assumptions.append(f"{first}: {note}; the full requirement is shown, not reduced")
 
     accepted = frozenset(version.accepted_credit_types)
     own = sorted(
         (c for c in completions if c.physician_id == physician.id),
         key=lambda c: (c.completed_on, c.id),
     )
-
-    # Totals and categories, in date order so that caps are applied deterministically.
-    cap_used: dict[int, Decimal] = {}
-    category_counted: dict[int, Decimal] = {i: ZERO for i in range(len(version.categories))}
-    counted = ZERO
-    for completion in own:
-        day = completion.completed_on
-        if day > as_of:
-            explanation.append(f"not counted: {_label(completion)} is after the as-of date")
-            continue
-        if not window.start <= day <= window.end:
-            explanation.append(f"not counted: {_label(completion)} is outside the cycle window")
-            continue
-        best = _best(completion, accepted)
-        if best is None:
-            explanation.append(
-                f"not counted: {_label(completion)}: credit type {_types(completion)} "
-                f"is not accepted by {rule.id}"
-            )
-            continue
-        amount, as_type = best
-        for i, category in enumerate(version.categories):
-            found = _best(completion, frozenset(category.credit_types))
-            if found is not None:
-                category_counted[i] += found[0]
-        allowed = amount
-        for i, category in enumerate(version.categories):
-            if category.max_hours is None or as_type not in category.credit_types:
-                continue
-            room = max(category.max_hours - cap_used.get(i, ZERO), ZERO)
-            if allowed > room:
-                explanation.append(
-                    f"cap reached: {_label(completion)} counts {_hours(room)} of "
-                    f"{_hours(allowed)} h (at most {_hours(category.max_hours)} h of "
-                    f"{'|'.join(category.credit_types)})"
-                )
-                allowed = room
-        for i, category in enumerate(version.categories):
-            if category.max_hours is not None and as_type in category.credit_types:
-                cap_used[i] = cap_used.get(i, ZERO) + allowed
-        counted += allowed
-        if allowed > 0:
-            explanation.append(f"counted {_hours(allowed)} h {as_type}: {_label(completion)}")
+    counted, category_counted = _count_total(
+        own, window.start, window.end, as_of, version, accepted, rule.id, explanation
+    )
+    carried, carried_by_category = _carryover(rule, version, own, window, months, accepted)
+    if carried > 0:
+        counted += carried
+        for i, extra in carried_by_category.items():
+            category_counted[i] += extra
+        explanation.append(
+            f"carried over {_hours(carried)} h earned above the previous cycle's total "
+            f"(at most {_hours(version.terms.carryover_max_hours or ZERO)} h: "
+            f"{version.carryover or 'rule terms'})"
+        )
 
     categories = tuple(
         CategoryProgress(
             category="|".join(category.credit_types),
-            required=category.min_hours,
+            required=minimums[i],
             counted=category_counted[i],
             max_hours=category.max_hours,
         )
@@ -345,7 +503,7 @@ def evaluate_holding(
     topics: list[TopicProgress] = []
     for topic in version.topics:
         start = _topic_start(topic, window, months)
-        applies = _applies_to_all(topic)
+        applies = _applies(topic, practice)
         hours = ZERO
         for completion in own:
             if topic.topic not in completion.topics:
@@ -374,7 +532,12 @@ def evaluate_holding(
             assumptions.append(
                 f"topic {topic.topic}: frequency unknown; counted within the current cycle"
             )
-        if not applies:
+        if not applies and topic.audience is Audience.PRESCRIBERS:
+            explanation.append(
+                f"topic {topic.topic} applies to prescribers ({topic.applies_to}); "
+                "no DEA registration on file, so not used for the status"
+            )
+        elif not applies:
             explanation.append(
                 f"topic {topic.topic} applies to: {topic.applies_to}; "
                 "shown but not used for the status"
@@ -393,16 +556,32 @@ def evaluate_holding(
         )
     topics.sort(key=lambda t: t.topic)
 
-    total = version.total_hours
     total_short = max(total - counted, ZERO) if total is not None else ZERO
     category_short = max((max(c.required - c.counted, ZERO) for c in categories), default=ZERO)
     binding = [t for t in topics if t.applies and t.required is not None]
     topic_short = sum(
         (max(t.required - t.counted, ZERO) for t in binding if t.required is not None), ZERO
     )
-    remaining = max(total_short, category_short, topic_short)
+    in_lieu = terms.moc_in_lieu_covers if rule.kind.value == "state_license" else None
+    if in_lieu is not None and practice.certified_by and not exempt:
+        boards = ", ".join(practice.certified_by)
+        total_short = category_short = ZERO
+        covered = "hours"
+        if in_lieu is MocInLieu.HOURS_AND_TOPICS:
+            topic_short = ZERO
+            covered = "hours and topic mandates"
+        explanation.append(
+            f"{covered} satisfied in lieu by current board certification ({boards}): "
+            f"{version.moc_in_lieu or 'rule terms'}"
+        )
+        assumptions.append(
+            f"board certification ({boards}) taken as current and in MOC/OCC for this cycle"
+        )
+    remaining = ZERO if exempt else max(total_short, category_short, topic_short)
 
-    if total is None and not binding and not categories:
+    if exempt:
+        status = Status.NOT_APPLICABLE
+    elif total is None and not binding and not categories:
         status = Status.NOT_APPLICABLE
         explanation.append(f"{rule.id} sets no hour requirement that applies to everyone")
     elif remaining == 0:
@@ -425,7 +604,7 @@ def evaluate_holding(
         cycle_end=window.end,
         due_date=window.end,
         status=status,
-        required_hours=total,
+        required_hours=ZERO if exempt and total is not None else total,
         counted_hours=counted,
         remaining_hours=remaining,
         categories=categories,
@@ -447,6 +626,7 @@ def evaluate(
     rules_by_license: Mapping[UUID, Rule],
     completions: Iterable[Completion],
     as_of: date,
+    practice: Practice = Practice(),
 ) -> list[Obligation]:
     """Every licence's obligation, sorted by jurisdiction, board type, rule and licence id.
 
@@ -454,7 +634,7 @@ def evaluate(
     """
     ledger = tuple(completions)
     found = [
-        evaluate_license(physician, lic, rules_by_license[lic.id], ledger, as_of)
+        evaluate_license(physician, lic, rules_by_license[lic.id], ledger, as_of, practice)
         for lic in licenses
         if lic.id in rules_by_license
     ]
