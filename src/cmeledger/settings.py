@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from platformdirs import user_data_path
 from pydantic import Field, SecretStr
@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
     max_pdf_pages: int = 1000
     max_ocr_pages: int = 100
+    # PARS web services. ACCME issues the real base URL with credentials; the default is
+    # the local sandbox (`cmeledger pars-sandbox`).
+    pars_url: str = "http://127.0.0.1:8765"
+    pars_transport: Literal["xml", "json", "soap"] = "xml"
+    pars_timeout: float = Field(default=30.0, gt=0)
+    pars_max_attempts: int = Field(default=8, ge=1)
+    pars_retry_base: float = Field(default=2.0, ge=0)
+    pars_lease_seconds: float = Field(default=120.0, gt=0)
+    pars_poll_seconds: float = Field(default=60.0, ge=0)
+    pars_reporting_window: Literal["accme_faq", "current_and_previous"] = "accme_faq"
+    pars_abp_whole_points: bool = True
 
     @classmethod
     def settings_customise_sources(

@@ -96,7 +96,9 @@ def met_credits(v: RuleVersion, on: date, since: date) -> list[Completion]:
     """Every category minimum in its first type, the rest of the total in the first accepted
     type, and each "All…" topic with hours on top; as activities of at most 8 h on distinct
     days spread evenly from `since` to `on`, so per-day and per-year caps (ABS, ABA) hold."""
-    wanted = [(c.min_hours, c.credit_types[0], ()) for c in v.categories if c.min_hours]
+    wanted: list[tuple[Decimal, str, tuple[str, ...]]] = [
+        (c.min_hours, c.credit_types[0], ()) for c in v.categories if c.min_hours
+    ]
     rest = total(v) - sum((c.min_hours for c in v.categories), D(0))
     if rest > 0:
         wanted.append((rest, v.accepted_credit_types[0], ()))

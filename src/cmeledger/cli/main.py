@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from cmeledger.cli import admin, compliance, credits, imports, physicians, rules
+from cmeledger.cli import admin, compliance, credits, imports, pars, physicians, rules
 from cmeledger.cli.common import err
 from cmeledger.domain.errors import DomainError
 from cmeledger.errors import CmeLedgerError
@@ -40,6 +40,10 @@ app.command("credit-types")(admin.credit_types_command)
 app.add_typer(rules.rules_app, name="rules")
 app.add_typer(admin.audit_app, name="audit")
 app.add_typer(admin.keys_app, name="keys")
+app.add_typer(pars.provider_app, name="provider")
+app.add_typer(pars.pars_app, name="pars")
+app.command("worker")(pars.worker_command)
+app.command("pars-sandbox")(pars.sandbox_command)
 
 
 def _fail(message: str, code: int) -> None:

@@ -15,7 +15,9 @@ from cmeledger.storage.repositories.audit import AuditRepository
 from cmeledger.storage.repositories.completions import CompletionRepository
 from cmeledger.storage.repositories.credentials import CredentialRepository
 from cmeledger.storage.repositories.documents import DocumentRepository
+from cmeledger.storage.repositories.jobs import JobRepository
 from cmeledger.storage.repositories.keyring import ensure_current_key
+from cmeledger.storage.repositories.pars import ParsRepository
 from cmeledger.storage.repositories.physicians import PhysicianRepository
 from cmeledger.storage.repositories.review import ReviewRepository
 from cmeledger.storage.repositories.sealed import SealedRepository
@@ -39,6 +41,8 @@ class Ledger:
         self.documents = DocumentRepository(session, scope, self.audit)
         self.review = ReviewRepository(session, scope, self.audit)
         self.sealed = SealedRepository(session, cipher)
+        self.pars = ParsRepository(session, scope, cipher, self.audit)
+        self.jobs = JobRepository(session)
 
     @property
     def actor(self) -> str:

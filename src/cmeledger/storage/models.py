@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Dialect,
@@ -265,3 +266,106 @@ class AuditHeadRow(Base):
     # HMAC of (seq, hash) under the audit key: moving the head back to hide a truncated tail
     # needs the key.
     head_mac: Mapped[str | None] = mapped_column(String(64))
+
+
+class ParsProviderRow(Base):
+    """An accredited CME provider; its PARS web-service password is stored only sealed."""
+
+    __tablename__ = "pars_providers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    accme_id: Mapped[str] = mapped_column(String(7), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    ws_user: Mapped[str | None] = mapped_column(String(200))
+    ws_password_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ParsActivityRow(Base):
+    """A provider's activity; `document` holds every PARS field (domain.pars.plain)."""
+
+    __tablename__ = "pars_activities"
+    __table_args__ = (UniqueConstraint("provider_id", "provider_activity_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pars_providers.id", ondelete="CASCADE"), index=True
+    )
+    provider_activity_id: Mapped[str] = mapped_column(String(100))
+    accme_id: Mapped[str | None] = mapped_column(String(9), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))  # draft|queued|accepted|rejected
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ParsLearnerRecordRow(Base):
+    """One learner completion to report. Identifiers and birth month/day are sealed."""
+
+    __tablename__ = "pars_learner_records"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pars_providers.id", ondelete="CASCADE"), index=True
+    )
+    activity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pars_activities.id", ondelete="CASCADE"), index=True
+    )
+    first_name: Mapped[str] = mapped_column(String(120))
+    last_name: Mapped[str] = mapped_column(String(120))
+    birth_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    license_state: Mapped[str | None] = mapped_column(String(2))
+    license_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    npi_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    board: Mapped[str | None] = mapped_column(String(16))
+    board_id_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    completed_on: Mapped[date] = mapped_column(Date)
+    consent: Mapped[bool] = mapped_column(Boolean)
+    action: Mapped[str] = mapped_column(String(8))  # add|delete
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ParsCreditRow(Base):
+    """One credit of a learner record, keyed by the provider-unique CreditID."""
+
+    __tablename__ = "pars_credits"
+    __table_args__ = (UniqueConstraint("provider_id", "credit_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pars_learner_records.id", ondelete="CASCADE"), index=True
+    )
+    provider_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pars_providers.id", ondelete="CASCADE")
+    )
+    credit_id: Mapped[str] = mapped_column(String(300))
+    certification: Mapped[str] = mapped_column(String(120))
+    board: Mapped[str | None] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Hundredths)
+    # queued | sent | accepted | pending | rejected | deleted | failed
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobRow(Base):
+    """The outbox: work written in the same transaction as the change that needs it."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_run_after", "state", "run_after"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    ref_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    state: Mapped[str] = mapped_column(String(16))  # ready|running|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

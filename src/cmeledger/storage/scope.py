@@ -13,18 +13,37 @@ from cmeledger.errors import NotFoundError
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """`physician_ids=None` is the local owner of the ledger (the CLI): every physician."""
+    """`None` is the local owner of the ledger (the CLI): every physician, every provider.
+    A physician-scoped caller sees no provider's PARS data, and a provider-scoped one no
+    physician's ledger."""
 
     actor: str
     physician_ids: frozenset[UUID] | None
+    provider_ids: frozenset[UUID] | None = None
 
     @classmethod
     def owner(cls, actor: str) -> Scope:
-        return cls(actor, None)
+        return cls(actor, None, None)
 
     @classmethod
     def physicians(cls, actor: str, *ids: UUID) -> Scope:
-        return cls(actor, frozenset(ids))
+        return cls(actor, frozenset(ids), frozenset())
+
+    @classmethod
+    def providers(cls, actor: str, *ids: UUID) -> Scope:
+        return cls(actor, frozenset(), frozenset(ids))
+
+    def allows_provider(self, provider_id: UUID) -> bool:
+        return self.provider_ids is None or provider_id in self.provider_ids
+
+    def require_provider(self, provider_id: UUID) -> None:
+        if not self.allows_provider(provider_id):
+            raise NotFoundError(f"no provider {provider_id}")
+
+    def provider_clause(self, column: Any) -> ColumnElement[bool]:
+        if self.provider_ids is None:
+            return true()
+        return column.in_(self.provider_ids)  # type: ignore[no-any-return]
 
     def allows(self, physician_id: UUID) -> bool:
         return self.physician_ids is None or physician_id in self.physician_ids

@@ -28,7 +28,7 @@ from decimal import Decimal
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per credit per obligation, on the hot path
 class Candidate:
     """One completion's accepted claims under a rule: credit type -> hours."""
 

@@ -304,23 +304,26 @@ def _count_total(
     found = _candidates(own, start, end, as_of, accepted, rule_id, explanation)
     allocation = allocate([c for _, c in found], _caps(version))
     category_counted = {i: ZERO for i in range(len(version.categories))}
+    category_types = [frozenset(c.credit_types) for c in version.categories]
     for completion, candidate in found:
-        for i, category in enumerate(version.categories):
-            hit = _best(completion, frozenset(category.credit_types))
+        for i, types in enumerate(category_types):
+            hit = _best(completion, types)
             if hit is not None:
                 category_counted[i] += hit[0]
         if explanation is None:
             continue
         allowed = allocation.counted[candidate.key]
+        label = _label(completion)
         if candidate.key in allocation.binding:
             why = "; ".join(allocation.binding[candidate.key]) or "caps"
             explanation.append(
-                f"cap reached: {_label(completion)} counts {_hours(allowed)} of "
+                f"cap reached: {label} counts {_hours(allowed)} of "
                 f"{_hours(candidate.hours)} h ({why})"
             )
         if allowed > 0:
-            as_types = "|".join(sorted(candidate.claims))
-            explanation.append(f"counted {_hours(allowed)} h {as_types}: {_label(completion)}")
+            claims = candidate.claims
+            as_types = next(iter(claims)) if len(claims) == 1 else "|".join(sorted(claims))
+            explanation.append(f"counted {_hours(allowed)} h {as_types}: {label}")
     return allocation.total, category_counted
 
 

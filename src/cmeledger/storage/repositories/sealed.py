@@ -15,6 +15,8 @@ from cmeledger.storage.models import (
     BoardCertificationRow,
     DeaRegistrationRow,
     LicenseRow,
+    ParsLearnerRecordRow,
+    ParsProviderRow,
     PhysicianRow,
 )
 from cmeledger.storage.repositories.audit import AuditRepository
@@ -26,6 +28,7 @@ class SealedColumn:
     column: str
     aad_field: str
     owner: str = "physician_id"
+    owner_kind: str = "physician"  # or "provider": whose data it is, for the audit entry
 
     @property
     def table(self) -> str:
@@ -36,7 +39,27 @@ BIRTH = SealedColumn(PhysicianRow, "birth_enc", "birth", owner="id")
 LICENSE_NUMBER = SealedColumn(LicenseRow, "number_enc", "number")
 BOARD_ID = SealedColumn(BoardCertificationRow, "board_id_enc", "board_id")
 DEA_NUMBER = SealedColumn(DeaRegistrationRow, "number_enc", "number")
-SEALED_COLUMNS: tuple[SealedColumn, ...] = (BIRTH, LICENSE_NUMBER, BOARD_ID, DEA_NUMBER)
+PARS_PASSWORD = SealedColumn(
+    ParsProviderRow, "ws_password_enc", "ws_password", owner="id", owner_kind="provider"
+)
+_LEARNER = {"owner": "provider_id", "owner_kind": "provider"}
+LEARNER_BIRTH = SealedColumn(ParsLearnerRecordRow, "birth_enc", "birth", **_LEARNER)
+LEARNER_LICENSE = SealedColumn(
+    ParsLearnerRecordRow, "license_number_enc", "license_number", **_LEARNER
+)
+LEARNER_NPI = SealedColumn(ParsLearnerRecordRow, "npi_enc", "npi", **_LEARNER)
+LEARNER_BOARD_ID = SealedColumn(ParsLearnerRecordRow, "board_id_enc", "board_id", **_LEARNER)
+SEALED_COLUMNS: tuple[SealedColumn, ...] = (
+    BIRTH,
+    LICENSE_NUMBER,
+    BOARD_ID,
+    DEA_NUMBER,
+    PARS_PASSWORD,
+    LEARNER_BIRTH,
+    LEARNER_LICENSE,
+    LEARNER_NPI,
+    LEARNER_BOARD_ID,
+)
 
 
 def seal(
@@ -58,7 +81,12 @@ def reveal(
 ) -> str:
     """The one way to read a sealed value: decrypt it and write the audit entry together."""
     value = cipher.decrypt(blob, field_aad(column.table, column.aad_field, row_id, owner_id))
-    audit.record(event, entity_type, row_id, physician_id=owner_id, fields=[column.aad_field])
+    if column.owner_kind == "physician":
+        audit.record(event, entity_type, row_id, physician_id=owner_id, fields=[column.aad_field])
+    else:
+        audit.record(
+            event, entity_type, row_id, provider_id=str(owner_id), fields=[column.aad_field]
+        )
     return value
 
 

@@ -1,0 +1,294 @@
+"""The PARS worker: takes jobs from the outbox and sends them, at least once, never twice.
+
+A job is claimed with a lease and committed before anything is sent, so a worker killed at
+any point leaves the job to be claimed again once the lease runs out. Sending twice is what
+must not happen: a retried learner job first asks PARS (GetLearnerStatusByCreditId) which
+of its credits it already holds, records those, and sends only the rest. Activities are
+saved under their provider activity ID, which PARS treats as an update when re-sent.
+
+Temporary failures (timeouts, 5xx, dropped connections, truncated or malformed answers) are
+retried with exponential backoff and jitter up to `RetryPolicy.max_attempts`; refusals are
+final and recorded with PARS's reasons, for a person to correct and resubmit.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from cmeledger.actions.pars import ACTIVITY_SAVE, LEARNER_ADD, LEARNER_DELETE, LEARNER_POLL
+from cmeledger.domain.pars.model import RecordAction
+from cmeledger.domain.pars.results import Credentials, CreditResult, CreditStatus, CreditStatusEntry
+from cmeledger.errors import CmeLedgerError
+from cmeledger.pars.client import ParsClient
+from cmeledger.pars.errors import ParsError
+from cmeledger.storage.ledger import Ledger, Store
+from cmeledger.storage.repositories.jobs import Job
+from cmeledger.storage.scope import Scope
+
+ClientFactory = Callable[[Credentials], ParsClient]
+WORKER_SCOPE = Scope.owner("worker")
+FINAL = frozenset({"accepted", "rejected", "deleted"})
+LOCAL_STATE = {
+    CreditStatus.ACCEPTED: "accepted",
+    CreditStatus.PENDING: "pending",
+    CreditStatus.REJECTED: "rejected",
+    CreditStatus.DELETED: "deleted",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    cap_seconds: float = 600.0
+    lease: timedelta = timedelta(minutes=2)
+    poll_seconds: float = 60.0  # how soon to ask again about credits a board has not answered
+    max_polls: int = 48
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int) -> timedelta:
+        """Exponential backoff with full jitter (at least half the step)."""
+        step = min(self.cap_seconds, self.base_seconds * 2 ** max(attempt - 1, 0))
+        return timedelta(seconds=step * (0.5 + self.rng.random() / 2))
+
+
+@dataclass
+class WorkStats:
+    done: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.done + self.retried + self.failed
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _reason(result: CreditResult | CreditStatusEntry) -> str | None:
+    return result.message
+
+
+def _record_results(
+    ledger: Ledger, provider_id: UUID, found: Sequence[CreditResult | CreditStatusEntry]
+) -> bool:
+    """Store PARS's answer per credit; True when a board still has to answer (Pending)."""
+    pending = False
+    for item in found:
+        state = LOCAL_STATE.get(item.status)
+        if state is None:
+            continue
+        pending |= state == "pending"
+        ledger.pars.set_credit_state(provider_id, item.credit_id, state, _reason(item))
+    return pending
+
+
+def _held_by_pars(client: ParsClient, credit_ids: Sequence[str]) -> list[CreditStatusEntry]:
+    """Credits PARS already holds (a previous attempt reached it): ask before re-sending."""
+    held: list[CreditStatusEntry] = []
+    for credit_id in credit_ids:
+        entries = client.status_by_credit_id(credit_id)
+        live = [
+            e for e in entries if e.status not in (CreditStatus.NOT_FOUND, CreditStatus.DELETED)
+        ]
+        if live:
+            held.append(live[0])
+    return held
+
+
+def _learner_add(
+    store: Store, client_for: ClientFactory, job: Job, me: str, policy: RetryPolicy
+) -> None:
+    with store.ledger(WORKER_SCOPE) as ledger:
+        provider_id = ledger.pars.record_provider(job.ref_id)
+        creds = ledger.pars.credentials(provider_id)
+        record = ledger.pars.learner_record(job.ref_id)
+        states = ledger.pars.credit_state_map(job.ref_id)
+        open_ids = [
+            cid for cid, state in states.items() if state not in FINAL and state != "pending"
+        ]
+        for cid in open_ids:
+            ledger.pars.set_credit_state(provider_id, cid, "sent")
+    client = client_for(creds)
+    try:
+        held = _held_by_pars(client, open_ids) if job.attempts > 1 else []
+        held_ids = {e.credit_id for e in held}
+        to_send = [
+            c for c in record.credits if c.credit_id in open_ids and c.credit_id not in held_ids
+        ]
+        results = client.save_learners([replace(record, credits=tuple(to_send))]) if to_send else []
+    finally:
+        client.close()
+    with store.ledger(WORKER_SCOPE) as ledger:
+        pending = _record_results(ledger, provider_id, [*held, *results])
+        if pending:
+            ledger.jobs.enqueue(
+                LEARNER_POLL, job.ref_id, run_after=_now() + timedelta(seconds=policy.poll_seconds)
+            )
+        ledger.jobs.complete(job.id, me)
+
+
+def _learner_delete(
+    store: Store, client_for: ClientFactory, job: Job, me: str, policy: RetryPolicy
+) -> None:
+    with store.ledger(WORKER_SCOPE) as ledger:
+        provider_id = ledger.pars.record_provider(job.ref_id)
+        creds = ledger.pars.credentials(provider_id)
+        record = ledger.pars.learner_record(job.ref_id)
+        states = ledger.pars.credit_state_map(job.ref_id)
+    live = tuple(
+        c for c in record.credits if states.get(c.credit_id) in ("accepted", "pending", "sent")
+    )
+    client = client_for(creds)
+    try:
+        results = (
+            client.save_learners([replace(record, credits=live, action=RecordAction.DELETE)])
+            if live
+            else []
+        )
+    finally:
+        client.close()
+    with store.ledger(WORKER_SCOPE) as ledger:
+        for result in results:
+            if result.status in (CreditStatus.DELETED, CreditStatus.NOT_FOUND):
+                ledger.pars.set_credit_state(provider_id, result.credit_id, "deleted")
+            else:
+                ledger.pars.set_credit_state(
+                    provider_id, result.credit_id, states[result.credit_id], result.message
+                )
+        ledger.jobs.complete(job.id, me)
+
+
+def _learner_poll(
+    store: Store, client_for: ClientFactory, job: Job, me: str, policy: RetryPolicy
+) -> None:
+    with store.ledger(WORKER_SCOPE) as ledger:
+        provider_id = ledger.pars.record_provider(job.ref_id)
+        creds = ledger.pars.credentials(provider_id)
+        states = ledger.pars.credit_state_map(job.ref_id)
+        polls = sum(1 for kind, *_ in ledger.jobs.open_for(job.ref_id) if kind == LEARNER_POLL)
+    waiting = [cid for cid, state in states.items() if state == "pending"]
+    client = client_for(creds)
+    try:
+        answers = [e for cid in waiting for e in client.status_by_credit_id(cid)[:1]]
+    finally:
+        client.close()
+    with store.ledger(WORKER_SCOPE) as ledger:
+        still = _record_results(ledger, provider_id, answers)
+        if still and polls < policy.max_polls:
+            ledger.jobs.enqueue(
+                LEARNER_POLL, job.ref_id, run_after=_now() + timedelta(seconds=policy.poll_seconds)
+            )
+        ledger.jobs.complete(job.id, me)
+
+
+def _activity_save(
+    store: Store, client_for: ClientFactory, job: Job, me: str, policy: RetryPolicy
+) -> None:
+    with store.ledger(WORKER_SCOPE) as ledger:
+        stored = ledger.pars.activity(job.ref_id)
+        creds = ledger.pars.credentials(stored.provider_id)
+    client = client_for(creds)
+    try:
+        result = client.save_activity(stored.activity)
+    finally:
+        client.close()
+    with store.ledger(WORKER_SCOPE) as ledger:
+        ledger.pars.set_activity_result(
+            stored.id,
+            "accepted" if result.accepted else "rejected",
+            result.accme_id,
+            [str(p) for p in result.problems],
+        )
+        ledger.jobs.complete(job.id, me)
+
+
+HANDLERS: dict[str, Callable[[Store, ClientFactory, Job, str, RetryPolicy], None]] = {
+    LEARNER_ADD: _learner_add,
+    LEARNER_DELETE: _learner_delete,
+    LEARNER_POLL: _learner_poll,
+    ACTIVITY_SAVE: _activity_save,
+}
+
+
+def _give_up(ledger: Ledger, job: Job, me: str, error: str) -> None:
+    ledger.jobs.fail(job.id, me, error)
+    if job.kind in (LEARNER_ADD, LEARNER_DELETE):
+        provider_id = ledger.pars.record_provider(job.ref_id)
+        for cid, state in ledger.pars.credit_state_map(job.ref_id).items():
+            if state not in FINAL:
+                final = "rejected" if job.kind == LEARNER_ADD else state
+                ledger.pars.set_credit_state(provider_id, cid, final, error)
+    elif job.kind == ACTIVITY_SAVE:
+        ledger.pars.set_activity_result(job.ref_id, "rejected", None, [error])
+
+
+def run_once(
+    store: Store, client_for: ClientFactory, policy: RetryPolicy, *, me: str | None = None
+) -> str | None:
+    """Claim and run one job; returns "done", "retried", "failed" or None if none was due."""
+    me = me or worker_name()
+    with store.ledger(WORKER_SCOPE) as ledger:
+        job = ledger.jobs.claim(me, policy.lease)
+    if job is None:
+        return None
+    handler = HANDLERS.get(job.kind)
+    try:
+        if handler is None:
+            raise ParsError(f"unknown job kind {job.kind!r}")
+        handler(store, client_for, job, me, policy)
+        return "done"
+    except ParsError as exc:
+        error = str(exc) or type(exc).__name__
+        if exc.problems:
+            error += ": " + "; ".join(str(p) for p in exc.problems)
+        with store.ledger(WORKER_SCOPE) as ledger:
+            if exc.temporary and job.attempts < policy.max_attempts:
+                ledger.jobs.retry(job.id, me, error, _now() + policy.delay(job.attempts))
+                return "retried"
+            if exc.temporary:
+                error = f"gave up after {job.attempts} attempts: {error}"
+            _give_up(ledger, job, me, error)
+            return "failed"
+    except CmeLedgerError as exc:  # e.g. the provider has no web-service login yet
+        with store.ledger(WORKER_SCOPE) as ledger:
+            _give_up(ledger, job, me, str(exc))
+        return "failed"
+
+
+def work(
+    store: Store,
+    client_for: ClientFactory,
+    policy: RetryPolicy,
+    *,
+    once: bool = False,
+    idle_seconds: float = 1.0,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_job: Callable[[str], None] = lambda _: None,
+) -> WorkStats:
+    """Run jobs until none is due (`once`) or until `should_stop()`."""
+    stats = WorkStats()
+    me = worker_name()
+    while not should_stop():
+        outcome = run_once(store, client_for, policy, me=me)
+        if outcome is None:
+            if once:
+                break
+            time.sleep(idle_seconds)
+            continue
+        setattr(stats, outcome, getattr(stats, outcome) + 1)
+        on_job(outcome)
+    return stats

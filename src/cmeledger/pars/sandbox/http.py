@@ -1,0 +1,51 @@
+"""HTTP plumbing shared by the sandbox's front ends: bounded body reading and credentials."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from cmeledger.domain.pars.results import Credentials
+from cmeledger.pars import wire_json
+
+MAX_BODY = 50 * 1024 * 1024
+# After a body passes the limit we keep reading (and discarding) up to this much more, so a
+# client that sends its whole body before reading the answer still gets the 413 instead of a
+# broken pipe; past it the server answers and closes.
+DRAIN_MAX = 64 * 1024 * 1024
+
+
+class BodyTooLargeError(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body exceeds the {limit}-byte limit")
+        self.limit = limit
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused as soon as it passes `limit` bytes (nothing is parsed)."""
+    declared = request.headers.get("content-length", "")
+    too_big = declared.isdigit() and int(declared) > limit
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            too_big = True
+        if too_big:
+            chunks.clear()
+            if size > limit + DRAIN_MAX:
+                break
+            continue
+        chunks.append(chunk)
+    if too_big:
+        raise BodyTooLargeError(limit)
+    return b"".join(chunks)
+
+
+def merged_credentials(body: Credentials, request: Request) -> Credentials:
+    """Body elements win; HTTP Basic and X-Provider-Id fill whatever the body left out."""
+    headers = wire_json.read_auth_headers(dict(request.headers))
+    return Credentials(
+        provider_id=body.provider_id or headers.provider_id,
+        user=body.user or headers.user,
+        password=body.password or headers.password,
+    )

@@ -1,0 +1,1 @@
+"""Tests of the PARS boundary: document codecs, web-service messages and the sandbox."""
