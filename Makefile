@@ -45,6 +45,8 @@ bench: env ocr  ## Long benchmarks (not part of CI); figures go to bench/README.
 	@$(RUN) python -m bench.bulk_insert
 	@$(RUN) python -m bench.extraction
 	@$(RUN) python -m bench.evaluation
+	@$(RUN) python -m bench.pars_serialise
+	@$(RUN) python -m bench.pars_submit
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     pars_retry_base: float = Field(default=2.0, ge=0)
     pars_lease_seconds: float = Field(default=120.0, gt=0)
     pars_poll_seconds: float = Field(default=60.0, ge=0)
+    pars_batch_size: int = Field(default=50, ge=1, le=1000)
     pars_reporting_window: Literal["accme_faq", "current_and_previous"] = "accme_faq"
     pars_abp_whole_points: bool = True
 

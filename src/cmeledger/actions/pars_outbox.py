@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from cmeledger.actions.pars import ACTIVITY_SAVE, LEARNER_ADD, LEARNER_DELETE, LEARNER_POLL
-from cmeledger.domain.pars.model import RecordAction
+from cmeledger.domain.pars.model import LearnerRecord, RecordAction
 from cmeledger.domain.pars.results import Credentials, CreditResult, CreditStatus, CreditStatusEntry
 from cmeledger.errors import CmeLedgerError
 from cmeledger.pars.client import ParsClient
@@ -51,6 +51,7 @@ class RetryPolicy:
     lease: timedelta = timedelta(minutes=2)
     poll_seconds: float = 60.0  # how soon to ask again about credits a board has not answered
     max_polls: int = 48
+    batch: int = 50  # learner records sent in one request
     rng: random.Random = field(default_factory=random.Random)
 
     def delay(self, attempt: int) -> timedelta:
@@ -110,40 +111,81 @@ def _held_by_pars(client: ParsClient, credit_ids: Sequence[str]) -> list[CreditS
 
 
 def _learner_add(
-    store: Store, client_for: ClientFactory, job: Job, me: str, policy: RetryPolicy
+    store: Store, client_for: ClientFactory, jobs: Sequence[Job], me: str, policy: RetryPolicy
 ) -> None:
+    """Send a batch of learner records: one SaveLearnerActivity request per provider."""
     with store.ledger(WORKER_SCOPE) as ledger:
-        provider_id = ledger.pars.record_provider(job.ref_id)
-        creds = ledger.pars.credentials(provider_id)
-        record = ledger.pars.learner_record(job.ref_id)
-        states = ledger.pars.credit_state_map(job.ref_id)
-        open_ids = [
-            cid for cid, state in states.items() if state not in FINAL and state != "pending"
-        ]
-        for cid in open_ids:
-            ledger.pars.set_credit_state(provider_id, cid, "sent")
-    client = client_for(creds)
-    try:
-        held = _held_by_pars(client, open_ids) if job.attempts > 1 else []
-        held_ids = {e.credit_id for e in held}
-        to_send = [
-            c for c in record.credits if c.credit_id in open_ids and c.credit_id not in held_ids
-        ]
-        results = client.save_learners([replace(record, credits=tuple(to_send))]) if to_send else []
-    finally:
-        client.close()
+        batches: dict[UUID, list[tuple[Job, LearnerRecord, list[str]]]] = {}
+        logins: dict[UUID, Credentials] = {}
+        for job in jobs:
+            provider_id = ledger.pars.record_provider(job.ref_id)
+            if provider_id not in logins:
+                logins[provider_id] = ledger.pars.credentials(provider_id)
+            record = ledger.pars.learner_record(job.ref_id)
+            states = ledger.pars.credit_state_map(job.ref_id)
+            open_ids = [cid for cid, state in states.items() if state not in (*FINAL, "pending")]
+            for cid in open_ids:
+                ledger.pars.set_credit_state(provider_id, cid, "sent")
+            batches.setdefault(provider_id, []).append((job, record, open_ids))
+    answers: list[tuple[UUID, list[CreditResult | CreditStatusEntry]]] = []
+    deferred: dict[int, str] = {}  # jobs whose status check failed: retried on their own
+    for provider_id, batch in batches.items():
+        client = client_for(logins[provider_id])
+        try:
+            found: list[CreditResult | CreditStatusEntry] = []
+            outgoing: list[LearnerRecord] = []
+            for job, record, open_ids in batch:
+                # A retried job may have reached PARS before: ask before sending again.
+                try:
+                    held = _held_by_pars(client, open_ids) if job.attempts > 1 else []
+                except ParsError as exc:
+                    if not exc.temporary:
+                        raise
+                    deferred[job.id] = str(exc)
+                    continue
+                held_ids = {e.credit_id for e in held}
+                found += held
+                rest = tuple(
+                    c
+                    for c in record.credits
+                    if c.credit_id in open_ids and c.credit_id not in held_ids
+                )
+                if rest:
+                    outgoing.append(replace(record, credits=rest))
+            if outgoing:
+                found += client.save_learners(outgoing)
+        finally:
+            client.close()
+        answers.append((provider_id, found))
     with store.ledger(WORKER_SCOPE) as ledger:
-        pending = _record_results(ledger, provider_id, [*held, *results])
-        if pending:
-            ledger.jobs.enqueue(
-                LEARNER_POLL, job.ref_id, run_after=_now() + timedelta(seconds=policy.poll_seconds)
-            )
-        ledger.jobs.complete(job.id, me)
+        for provider_id, found in answers:
+            _record_results(ledger, provider_id, found)
+        for job in jobs:
+            if job.id in deferred:
+                if job.attempts >= policy.max_attempts:
+                    _give_up(
+                        ledger,
+                        job,
+                        me,
+                        f"gave up after {job.attempts} attempts: " + deferred[job.id],
+                    )
+                else:
+                    retry_at = _now() + policy.delay(job.attempts)
+                    ledger.jobs.retry(job.id, me, deferred[job.id], retry_at)
+                continue
+            if "pending" in ledger.pars.credit_state_map(job.ref_id).values():
+                ledger.jobs.enqueue(
+                    LEARNER_POLL,
+                    job.ref_id,
+                    run_after=_now() + timedelta(seconds=policy.poll_seconds),
+                )
+            ledger.jobs.complete(job.id, me)
 
 
 def _learner_delete(
-    store: Store, client_for: ClientFactory, job: Job, me: str, policy: RetryPolicy
+    store: Store, client_for: ClientFactory, jobs: Sequence[Job], me: str, policy: RetryPolicy
 ) -> None:
+    (job,) = jobs
     with store.ledger(WORKER_SCOPE) as ledger:
         provider_id = ledger.pars.record_provider(job.ref_id)
         creds = ledger.pars.credentials(provider_id)
@@ -173,8 +215,9 @@ def _learner_delete(
 
 
 def _learner_poll(
-    store: Store, client_for: ClientFactory, job: Job, me: str, policy: RetryPolicy
+    store: Store, client_for: ClientFactory, jobs: Sequence[Job], me: str, policy: RetryPolicy
 ) -> None:
+    (job,) = jobs
     with store.ledger(WORKER_SCOPE) as ledger:
         provider_id = ledger.pars.record_provider(job.ref_id)
         creds = ledger.pars.credentials(provider_id)
@@ -196,8 +239,9 @@ def _learner_poll(
 
 
 def _activity_save(
-    store: Store, client_for: ClientFactory, job: Job, me: str, policy: RetryPolicy
+    store: Store, client_for: ClientFactory, jobs: Sequence[Job], me: str, policy: RetryPolicy
 ) -> None:
+    (job,) = jobs
     with store.ledger(WORKER_SCOPE) as ledger:
         stored = ledger.pars.activity(job.ref_id)
         creds = ledger.pars.credentials(stored.provider_id)
@@ -216,7 +260,7 @@ def _activity_save(
         ledger.jobs.complete(job.id, me)
 
 
-HANDLERS: dict[str, Callable[[Store, ClientFactory, Job, str, RetryPolicy], None]] = {
+HANDLERS: dict[str, Callable[[Store, ClientFactory, Sequence[Job], str, RetryPolicy], None]] = {
     LEARNER_ADD: _learner_add,
     LEARNER_DELETE: _learner_delete,
     LEARNER_POLL: _learner_poll,
@@ -239,33 +283,40 @@ def _give_up(ledger: Ledger, job: Job, me: str, error: str) -> None:
 def run_once(
     store: Store, client_for: ClientFactory, policy: RetryPolicy, *, me: str | None = None
 ) -> str | None:
-    """Claim and run one job; returns "done", "retried", "failed" or None if none was due."""
+    """Claim and run one job (learner additions: up to `policy.batch` of them, sent together);
+    returns "done", "retried", "failed" or None if none was due."""
     me = me or worker_name()
     with store.ledger(WORKER_SCOPE) as ledger:
         job = ledger.jobs.claim(me, policy.lease)
+        jobs = [job] if job is not None else []
+        if job is not None and job.kind == LEARNER_ADD and policy.batch > 1:
+            jobs += ledger.jobs.claim_more(me, policy.lease, LEARNER_ADD, policy.batch - 1)
     if job is None:
         return None
     handler = HANDLERS.get(job.kind)
     try:
         if handler is None:
             raise ParsError(f"unknown job kind {job.kind!r}")
-        handler(store, client_for, job, me, policy)
+        handler(store, client_for, jobs, me, policy)
         return "done"
     except ParsError as exc:
         error = str(exc) or type(exc).__name__
         if exc.problems:
             error += ": " + "; ".join(str(p) for p in exc.problems)
+        outcome = "failed"
         with store.ledger(WORKER_SCOPE) as ledger:
-            if exc.temporary and job.attempts < policy.max_attempts:
-                ledger.jobs.retry(job.id, me, error, _now() + policy.delay(job.attempts))
-                return "retried"
-            if exc.temporary:
-                error = f"gave up after {job.attempts} attempts: {error}"
-            _give_up(ledger, job, me, error)
-            return "failed"
+            for each in jobs:
+                if exc.temporary and each.attempts < policy.max_attempts:
+                    ledger.jobs.retry(each.id, me, error, _now() + policy.delay(each.attempts))
+                    outcome = "retried"
+                else:
+                    gave_up = f"gave up after {each.attempts} attempts: " if exc.temporary else ""
+                    _give_up(ledger, each, me, gave_up + error)
+        return outcome
     except CmeLedgerError as exc:  # e.g. the provider has no web-service login yet
         with store.ledger(WORKER_SCOPE) as ledger:
-            _give_up(ledger, job, me, str(exc))
+            for each in jobs:
+                _give_up(ledger, each, me, str(exc))
         return "failed"
 
 

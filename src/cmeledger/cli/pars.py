@@ -62,6 +62,7 @@ def policy_from(settings: Settings) -> RetryPolicy:
         base_seconds=settings.pars_retry_base,
         lease=timedelta(seconds=settings.pars_lease_seconds),
         poll_seconds=settings.pars_poll_seconds,
+        batch=settings.pars_batch_size,
     )
 
 

@@ -48,6 +48,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+@cache  # loading the system's CA certificates takes tens of milliseconds
 def _tls() -> ssl.SSLContext:
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2

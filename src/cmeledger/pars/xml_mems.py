@@ -130,7 +130,7 @@ def _metrics(a: Activity, w: _Writer) -> _Element:
     for s in a.supporters:
         amount = w.sub(described, MEMS_NS, "CommercialSupportAmount", str(s.amount_usd))
         amount.set("currency", "USD")
-        set_attr(amount, "supportSource", s.source, w)
+        _set_attr(amount, "supportSource", s.source, w)
     metrics = w.sub(m, MEMS_NS, "ParticipationMetrics")
     for category, count in ((PHYSICIAN, a.physician_learners), (NON_PHYSICIAN, a.other_learners)):
         if count is not None:
@@ -139,7 +139,7 @@ def _metrics(a: Activity, w: _Writer) -> _Element:
     return m
 
 
-def set_attr(el: _Element, name: str, value: str, w: _Writer) -> None:
+def _set_attr(el: _Element, name: str, value: str, w: _Writer) -> None:
     try:
         el.set(name, value)
     except ValueError:

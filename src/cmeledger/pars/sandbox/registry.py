@@ -29,6 +29,15 @@ def _hash(password: str, salt: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _PBKDF2_ROUNDS)
 
 
+# Keys the in-memory digests of passwords already verified, so the cache never holds a
+# password, nor a digest that could be checked against guesses outside this process.
+_CACHE_KEY = secrets.token_bytes(32)
+
+
+def _presented(password: str) -> bytes:
+    return hmac.new(_CACHE_KEY, password.encode(), hashlib.sha256).digest()
+
+
 def name_key(name: str) -> str:
     """Names compare regardless of case, spacing and punctuation."""
     return re.sub(r"[^a-z0-9]", "", name.casefold())
@@ -48,6 +57,11 @@ class Physician:
 class Registry:
     def __init__(self, state: Path | SandboxStore) -> None:
         self.store = state if isinstance(state, SandboxStore) else SandboxStore(state)
+        # (provider, user) -> (stored PBKDF2 hash, keyed digest of the password it accepted).
+        # PBKDF2 is deliberately slow, and clients send the same password with every request;
+        # the entry holds only while the stored hash is unchanged, so a password reset (by any
+        # process: every check reads the current row) forces a full check again.
+        self._verified: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
     # -- providers ---------------------------------------------------------------------------
 
@@ -78,7 +92,20 @@ class Registry:
             # Spend the same time as a real check so user names cannot be probed by timing.
             _hash(creds.password, b"\0" * 16)
             return False
-        return hmac.compare_digest(_hash(creds.password, bytes(row["salt"])), bytes(row["hash"]))
+        key = (creds.provider_id, creds.user)
+        stored_hash = bytes(row["hash"])
+        presented = _presented(creds.password)
+        cached = self._verified.get(key)
+        if (
+            cached is not None
+            and hmac.compare_digest(cached[0], stored_hash)
+            and hmac.compare_digest(cached[1], presented)
+        ):
+            return True
+        if not hmac.compare_digest(_hash(creds.password, bytes(row["salt"])), stored_hash):
+            return False
+        self._verified[key] = (stored_hash, presented)
+        return True
 
     # -- physicians --------------------------------------------------------------------------
 

@@ -2,13 +2,16 @@
 
 Every write runs in `BEGIN IMMEDIATE` under a process lock, so the check-then-insert of a
 learner credit is atomic even when a client retries the same request from many threads at
-once (and a second process, e.g. `Registry` seeding from a test, only waits its turn). Each
-request gets its own connection; SQLite connections are cheap and never shared across
-threads.
+once (and a second process, e.g. `Registry` seeding from a test, only waits its turn).
+
+Connections are kept and reused: opening one (and setting its pragmas) cost more than the
+work of a typical request. The one write connection is only touched under the lock; read
+connections wait in a small pool, each used by one thread at a time.
 """
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -104,53 +107,91 @@ def _lock_for(path: Path) -> threading.Lock:
         return _LOCKS.setdefault(path, threading.Lock())
 
 
+# Idle read connections kept per store; more are opened when threads need them at once.
+_READ_POOL = 8
+
+
 class SandboxStore:
-    """Opens connections to the sandbox database; creates its tables on first use."""
+    """Connections to the sandbox database; creates its tables on first use."""
 
     def __init__(self, path: Path) -> None:
         self.path = path.resolve()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_for(self.path)
-        with self._lock, self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+        self._writer: sqlite3.Connection | None = None
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        with self._lock:
+            conn = self._connect()
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+            finally:
+                conn.close()
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN ourselves, so the transaction kind is explicit.
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        # check_same_thread=False: pooled connections move between threads, never shared by
+        # two at once (the writer is guarded by the lock, a reader is checked out).
+        conn = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
+        # In WAL mode, NORMAL syncs the WAL at checkpoints rather than at every commit. A
+        # committed transaction is in the WAL (the OS's page cache) before COMMIT returns, so
+        # it survives the sandbox process crashing or being killed; only a power cut or OS
+        # crash could lose the last commits, which a local test double can afford.
+        conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One serialised write transaction; committed when the block ends without error."""
         with self._lock:
-            conn = self._connect()
+            conn = self._writer or self._connect()
+            self._writer = None
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
+                yield conn
                 conn.execute("COMMIT")
-            finally:
-                conn.close()
+            except BaseException:
+                _discard(conn)
+                raise
+            self._writer = conn  # kept only after a clean commit
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for reads (WAL lets them run beside a writer)."""
-        conn = self._connect()
+        try:
+            conn = self._readers.get_nowait()
+        except queue.Empty:
+            conn = self._connect()
+        clean = False
         try:
             conn.execute("BEGIN")
             try:
                 yield conn
             finally:
                 conn.execute("ROLLBACK")
+                clean = True
         finally:
-            conn.close()
+            if clean and self._readers.qsize() < _READ_POOL:
+                self._readers.put(conn)
+            else:
+                conn.close()
+
+    def close(self) -> None:
+        """Close the kept connections (later use opens new ones)."""
+        with self._lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
 
     def setting(self, key: str) -> str | None:
         with self.read() as conn:
@@ -167,3 +208,12 @@ class SandboxStore:
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (key, value),
                 )
+
+
+def _discard(conn: sqlite3.Connection) -> None:
+    """Undo a failed write and drop its connection: after a failure its state is unknown."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    finally:
+        conn.close()

@@ -88,6 +88,35 @@ class JobRepository:
             return None
         return Job(row[0], row[1], row[2], row[3], row[4])
 
+    def claim_more(self, worker: str, lease: timedelta, kind: str, limit: int) -> list[Job]:
+        """Up to `limit` more claimable jobs of `kind`, to be sent together."""
+        now = utcnow()
+        query = (
+            select(JobRow.id)
+            .where(self._claimable(now), JobRow.kind == kind)
+            .order_by(JobRow.id)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self._session.execute(query).scalars())
+        if not ids:
+            return []
+        rows = self._session.execute(
+            update(JobRow)
+            .where(JobRow.id.in_(ids), self._claimable(now))
+            .values(
+                state=RUNNING,
+                attempts=JobRow.attempts + 1,
+                locked_by=worker,
+                locked_until=now + lease,
+                updated_at=now,
+            )
+            .returning(JobRow.id, JobRow.kind, JobRow.ref_id, JobRow.attempts, JobRow.last_error),
+            execution_options={"synchronize_session": False},
+        ).all()
+        return sorted((Job(r[0], r[1], r[2], r[3], r[4]) for r in rows), key=lambda j: j.id)
+
     def _finish(self, job_id: int, worker: str, **values: object) -> bool:
         """Only the worker holding the lease may finish the job."""
         result = self._session.execute(

@@ -46,6 +46,7 @@ from cmeledger.storage.repositories.sealed import (
     PARS_PASSWORD,
     SealedColumn,
     reveal,
+    reveal_row,
     seal,
 )
 from cmeledger.storage.scope import Scope
@@ -362,21 +363,20 @@ class ParsRepository:
         provider = self._provider_row(row.provider_id)
         activity = self.activity(row.activity_id)
 
-        def open_(column: SealedColumn, blob: bytes | None) -> str | None:
-            if blob is None:
-                return None
-            return reveal(
-                self._cipher,
-                self._audit,
-                column,
-                blob,
-                row_id=row.id,
-                owner_id=row.provider_id,
-                event=events.LEARNER_SENSITIVE_READ,
-                entity_type="pars_learner",
-            )
-
-        birth = open_(LEARNER_BIRTH, row.birth_enc)
+        birth, license_number, npi, board_id = reveal_row(
+            self._cipher,
+            self._audit,
+            [
+                (LEARNER_BIRTH, row.birth_enc),
+                (LEARNER_LICENSE, row.license_number_enc),
+                (LEARNER_NPI, row.npi_enc),
+                (LEARNER_BOARD_ID, row.board_id_enc),
+            ],
+            row_id=row.id,
+            owner_id=row.provider_id,
+            event=events.LEARNER_SENSITIVE_READ,
+            entity_type="pars_learner",
+        )
         assert birth is not None
         credits = self.credits_of(record_id)
         return LearnerRecord(
@@ -388,10 +388,10 @@ class ParsRepository:
                 last_name=row.last_name,
                 birth=MonthDay.parse(birth),
                 license_state=row.license_state,
-                license_number=open_(LEARNER_LICENSE, row.license_number_enc),
-                npi=open_(LEARNER_NPI, row.npi_enc),
+                license_number=license_number,
+                npi=npi,
                 board=row.board,
-                board_id=open_(LEARNER_BOARD_ID, row.board_id_enc),
+                board_id=board_id,
             ),
             completed_on=row.completed_on,
             credits=credits,

@@ -80,14 +80,46 @@ def reveal(
     entity_type: str,
 ) -> str:
     """The one way to read a sealed value: decrypt it and write the audit entry together."""
-    value = cipher.decrypt(blob, field_aad(column.table, column.aad_field, row_id, owner_id))
-    if column.owner_kind == "physician":
-        audit.record(event, entity_type, row_id, physician_id=owner_id, fields=[column.aad_field])
-    else:
-        audit.record(
-            event, entity_type, row_id, provider_id=str(owner_id), fields=[column.aad_field]
-        )
+    (value,) = reveal_row(
+        cipher,
+        audit,
+        [(column, blob)],
+        row_id=row_id,
+        owner_id=owner_id,
+        event=event,
+        entity_type=entity_type,
+    )
+    assert value is not None
     return value
+
+
+def reveal_row(
+    cipher: FieldCipher,
+    audit: AuditRepository,
+    fields: list[tuple[SealedColumn, bytes | None]],
+    *,
+    row_id: UUID,
+    owner_id: UUID,
+    event: str,
+    entity_type: str,
+) -> list[str | None]:
+    """Several sealed values of one row, with one audit entry naming every field read."""
+    values = [
+        None
+        if blob is None
+        else cipher.decrypt(blob, field_aad(column.table, column.aad_field, row_id, owner_id))
+        for column, blob in fields
+    ]
+    names = [column.aad_field for column, blob in fields if blob is not None]
+    if not names:
+        return values
+    kinds = {column.owner_kind for column, _ in fields}
+    assert len(kinds) == 1, "one row has one owner"
+    if kinds == {"physician"}:
+        audit.record(event, entity_type, row_id, physician_id=owner_id, fields=names)
+    else:
+        audit.record(event, entity_type, row_id, provider_id=str(owner_id), fields=names)
+    return values
 
 
 class SealedRepository:
