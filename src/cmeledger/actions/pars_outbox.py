@@ -87,14 +87,13 @@ def _record_results(
     ledger: Ledger, provider_id: UUID, found: Sequence[CreditResult | CreditStatusEntry]
 ) -> bool:
     """Store PARS's answer per credit; True when a board still has to answer (Pending)."""
-    pending = False
-    for item in found:
-        state = LOCAL_STATE.get(item.status)
-        if state is None:
-            continue
-        pending |= state == "pending"
-        ledger.pars.set_credit_state(provider_id, item.credit_id, state, _reason(item))
-    return pending
+    changes = [
+        (item.credit_id, LOCAL_STATE[item.status], _reason(item))
+        for item in found
+        if item.status in LOCAL_STATE
+    ]
+    ledger.pars.set_credit_states(provider_id, changes)
+    return any(state == "pending" for _, state, _ in changes)
 
 
 def _held_by_pars(client: ParsClient, credit_ids: Sequence[str]) -> list[CreditStatusEntry]:
@@ -117,6 +116,7 @@ def _learner_add(
     with store.ledger(WORKER_SCOPE) as ledger:
         batches: dict[UUID, list[tuple[Job, LearnerRecord, list[str]]]] = {}
         logins: dict[UUID, Credentials] = {}
+        sent: dict[UUID, list[tuple[str, str, str | None]]] = {}
         for job in jobs:
             provider_id = ledger.pars.record_provider(job.ref_id)
             if provider_id not in logins:
@@ -124,9 +124,10 @@ def _learner_add(
             record = ledger.pars.learner_record(job.ref_id)
             states = ledger.pars.credit_state_map(job.ref_id)
             open_ids = [cid for cid, state in states.items() if state not in (*FINAL, "pending")]
-            for cid in open_ids:
-                ledger.pars.set_credit_state(provider_id, cid, "sent")
+            sent.setdefault(provider_id, []).extend((cid, "sent", None) for cid in open_ids)
             batches.setdefault(provider_id, []).append((job, record, open_ids))
+        for provider_id, changes in sent.items():
+            ledger.pars.set_credit_states(provider_id, changes)
     answers: list[tuple[UUID, list[CreditResult | CreditStatusEntry]]] = []
     deferred: dict[int, str] = {}  # jobs whose status check failed: retried on their own
     for provider_id, batch in batches.items():

@@ -35,7 +35,7 @@ from cmeledger.domain.pars.model import (
 )
 from cmeledger.domain.pars.vocabulary import activity_format, state_code
 from cmeledger.pars.errors import ParsDocumentError
-from cmeledger.pars.excel_learners import (
+from cmeledger.pars.excel_workbook import (
     CellError,
     RowErrors,
     RowReader,

@@ -119,7 +119,9 @@ def to_bytes(root: _Element) -> bytes:
 
 
 def local_name(el: _Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    # The same as etree.QName(el).localname, without building a QName for every element.
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _children(parent: _Element, name: str) -> list[_Element]:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,7 +16,7 @@ from cmeledger.domain.pars.rules import Problem
 from cmeledger.domain.pars.vocabulary import activity_format
 from cmeledger.pars import wire_json
 from cmeledger.pars.errors import ParsDocumentError
-from cmeledger.pars.sandbox.http import BodyTooLargeError, read_body
+from cmeledger.pars.sandbox.http import BodyTooLargeError, read_body, run_operation_for
 from cmeledger.pars.sandbox.service import ParsSandbox, RefusedError
 from cmeledger.pars.sandbox.xml_api import INTERNAL, log
 
@@ -51,9 +50,8 @@ async def _answer(
     except BodyTooLargeError as exc:
         problem = Problem("JSON-002", "body", f"the request body is larger than {exc.limit} bytes")
         return _json(413, wire_json.error_response([problem]))
-    status, body = await run_in_threadpool(
-        _run, request.app.state.sandbox, lambda sb: work(sb, data)
-    )
+    sb: ParsSandbox = request.app.state.sandbox
+    status, body = await run_operation_for(sb.store, len(data), _run, sb, lambda s: work(s, data))
     return _json(status, body)
 
 

@@ -12,7 +12,9 @@ import hmac
 import re
 import secrets
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +37,34 @@ _CACHE_KEY = secrets.token_bytes(32)
 
 
 def _presented(password: str) -> bytes:
-    return hmac.new(_CACHE_KEY, password.encode(), hashlib.sha256).digest()
+    return hmac.digest(_CACHE_KEY, password.encode(), "sha256")
+
+
+class SlowCheckDeferredError(BaseException):
+    """A password check needed PBKDF2 (~10 ms) where blocking is refused (`slow_checks_deferred`,
+    on the event loop): the caller runs the operation again in a worker thread. Every sandbox
+    operation checks the password before doing anything, so nothing is done twice. A
+    BaseException, like asyncio's CancelledError, so that the front ends' catch-all for sandbox
+    bugs lets it through."""
+
+
+_SLOW_CHECKS = ContextVar("pars_sandbox_slow_password_checks", default=True)
+
+
+@contextmanager
+def slow_checks_deferred() -> Iterator[None]:
+    """Within the block, a password check that needs PBKDF2 raises SlowCheckDeferredError."""
+    token = _SLOW_CHECKS.set(False)
+    try:
+        yield
+    finally:
+        _SLOW_CHECKS.reset(token)
+
+
+def _slow_hash(password: str, salt: bytes) -> bytes:
+    if not _SLOW_CHECKS.get():
+        raise SlowCheckDeferredError
+    return _hash(password, salt)
 
 
 def name_key(name: str) -> str:
@@ -83,14 +112,14 @@ class Registry:
             )
 
     def authenticate(self, creds: Credentials) -> bool:
-        with self.store.read() as conn:
-            row = conn.execute(
-                "SELECT salt, hash FROM ws_users WHERE provider_id = ? AND user = ?",
-                (creds.provider_id, creds.user),
-            ).fetchone()
+        rows = self.store.query(
+            "SELECT salt, hash FROM ws_users WHERE provider_id = ? AND user = ?",
+            (creds.provider_id, creds.user),
+        )
+        row = rows[0] if rows else None
         if row is None:
             # Spend the same time as a real check so user names cannot be probed by timing.
-            _hash(creds.password, b"\0" * 16)
+            _slow_hash(creds.password, b"\0" * 16)
             return False
         key = (creds.provider_id, creds.user)
         stored_hash = bytes(row["hash"])
@@ -102,7 +131,7 @@ class Registry:
             and hmac.compare_digest(cached[1], presented)
         ):
             return True
-        if not hmac.compare_digest(_hash(creds.password, bytes(row["salt"])), stored_hash):
+        if not hmac.compare_digest(_slow_hash(creds.password, bytes(row["salt"])), stored_hash):
             return False
         self._verified[key] = (stored_hash, presented)
         return True
@@ -149,25 +178,30 @@ class Registry:
 
     def physician(self, conn: sqlite3.Connection, physician_id: int) -> Physician:
         row = conn.execute("SELECT * FROM physicians WHERE id = ?", (physician_id,)).fetchone()
-        licences = conn.execute(
-            "SELECT state, number FROM physician_licences WHERE physician_id = ?", (physician_id,)
-        ).fetchall()
-        boards = conn.execute(
-            "SELECT board, board_id FROM physician_boards WHERE physician_id = ?", (physician_id,)
-        ).fetchall()
-        return Physician(
-            id=int(row["id"]),
-            first_name=str(row["first_name"]),
-            last_name=str(row["last_name"]),
-            birth=str(row["birth"]),
-            npi=row["npi"],
-            licences={str(r["state"]): str(r["number"]) for r in licences},
-            boards={str(r["board"]): str(r["board_id"]) for r in boards},
-        )
+        return _physician(conn, row)
+
+
+def _physician(conn: sqlite3.Connection, row: sqlite3.Row) -> Physician:
+    """The physician of a `physicians` row, with licences and board IDs (one query for both)."""
+    ids = conn.execute(
+        "SELECT 'licence' AS kind, state AS key, number AS value FROM physician_licences "
+        "WHERE physician_id = ? UNION ALL "
+        "SELECT 'board', board, board_id FROM physician_boards WHERE physician_id = ?",
+        (row["id"], row["id"]),
+    ).fetchall()
+    return Physician(
+        id=int(row["id"]),
+        first_name=str(row["first_name"]),
+        last_name=str(row["last_name"]),
+        birth=str(row["birth"]),
+        npi=row["npi"],
+        licences={str(r["key"]): str(r["value"]) for r in ids if r["kind"] == "licence"},
+        boards={str(r["key"]): str(r["value"]) for r in ids if r["kind"] == "board"},
+    )
 
 
 def match_learner(
-    conn: sqlite3.Connection, registry: Registry, learner: Learner, *, check_board: bool
+    conn: sqlite3.Connection, learner: Learner, *, check_board: bool
 ) -> Physician | None:
     """The one registry physician this learner is, or None.
 
@@ -177,10 +211,10 @@ def match_learner(
     it now, as the stand-alone learner-match service does.
     """
     rows = conn.execute(
-        "SELECT id FROM physicians WHERE last_key = ? AND first_key = ? AND birth = ?",
+        "SELECT * FROM physicians WHERE last_key = ? AND first_key = ? AND birth = ?",
         (name_key(learner.last_name), name_key(learner.first_name), str(learner.birth)),
     ).fetchall()
-    found = [registry.physician(conn, int(r["id"])) for r in rows]
+    found = [_physician(conn, r) for r in rows]
 
     def fits(p: Physician) -> bool:
         if learner.npi and p.npi != learner.npi:

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from cmeledger.domain.errors import DomainError
 from cmeledger.domain.pars.model import (
@@ -56,6 +57,14 @@ from cmeledger.pars.sandbox.store import SandboxStore
 NOT_MATCHED = "Learner could not be matched"
 
 
+@lru_cache(maxsize=512)
+def stored_activity(body: str) -> Activity:
+    """An activity from its stored JSON. Every learner record decodes its activity, mostly the
+    same few over and over; keyed by the text itself, and Activity is immutable, so a cached
+    one is exactly what decoding again would give."""
+    return activity_from_plain(json.loads(body))
+
+
 class RefusedError(Exception):
     """The whole request is refused (bad credentials, unknown activity, …)."""
 
@@ -70,6 +79,10 @@ class RefusedError(Exception):
 
 @dataclass
 class ParsSandbox:
+    """Every operation checks the caller's password before anything else: the front ends rely
+    on it to re-run an operation whose password check was deferred (`SlowCheckDeferredError`).
+    """
+
     store: SandboxStore
     registry: Registry
     rules: ParsRules
@@ -121,7 +134,7 @@ class ParsSandbox:
             return self._delete_activity(conn, a, row)
         if row is not None:
             accme_id = str(row["accme_id"])
-            old = activity_from_plain(json.loads(row["body"]))
+            old = stored_activity(row["body"])
             moved = (old.format, old.start, old.end) != (a.format, a.start, a.end)
             if row["closed"] and moved:
                 problem = Problem(
@@ -216,7 +229,7 @@ class ParsSandbox:
             row = self._activity_row(conn, caller, accme_id)
         if row is None:
             raise RefusedError(Problem("ACT-001", "ActivityId", "Activity ID not found"))
-        return activity_from_plain(json.loads(row["body"]))
+        return stored_activity(row["body"])
 
     def find_activities(
         self,
@@ -240,7 +253,7 @@ class ParsSandbox:
                 args.append(value)
         with self.store.read() as conn:
             rows = conn.execute(sql + " ORDER BY accme_id", args).fetchall()
-        return [activity_from_plain(json.loads(r["body"])) for r in rows]
+        return [stored_activity(r["body"]) for r in rows]
 
     # -- learners ----------------------------------------------------------------------------
 
@@ -310,12 +323,12 @@ class ParsSandbox:
             row = self._activity_row(conn, caller, record.accme_activity_id)
         except RefusedError as refusal:
             return list(refusal.problems)
-        activity = None if row is None else activity_from_plain(json.loads(row["body"]))
+        activity = None if row is None else stored_activity(row["body"])
         problems = validate_learner(record, activity, self.rules, today)
         if problems:
             return problems
         assert activity is not None  # validate_learner reports a missing activity
-        physician = match_learner(conn, self.registry, record.learner, check_board=False)
+        physician = match_learner(conn, record.learner, check_board=False)
         if physician is None:
             return [Problem("LRN-004", "Member", NOT_MATCHED)]
         return duplicates(conn, caller, record, activity, physician.id, self.rules) or physician.id
@@ -325,7 +338,7 @@ class ParsSandbox:
     def match(self, creds: Credentials, learner: Learner) -> MatchResult:
         self.authenticate(creds)
         with self.store.read() as conn:
-            physician = match_learner(conn, self.registry, learner, check_board=True)
+            physician = match_learner(conn, learner, check_board=True)
         return MatchResult(True) if physician else MatchResult(False, NOT_MATCHED)
 
     def status_by_credit_id(self, creds: Credentials, credit_id: str) -> list[CreditStatusEntry]:

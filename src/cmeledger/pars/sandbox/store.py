@@ -14,7 +14,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -163,23 +163,40 @@ class SandboxStore:
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for reads (WAL lets them run beside a writer)."""
+        with self._reader() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")
+
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """A pooled connection outside any transaction, returned to the pool if it is still
+        outside one afterwards (anything else is closed: its state is unknown)."""
         try:
             conn = self._readers.get_nowait()
         except queue.Empty:
             conn = self._connect()
         clean = False
         try:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("ROLLBACK")
-                clean = True
+            yield conn
+            clean = not conn.in_transaction
         finally:
             if clean and self._readers.qsize() < _READ_POOL:
                 self._readers.put(conn)
             else:
                 conn.close()
+
+    def writing(self) -> bool:
+        """Whether a thread of this process holds the write lock now (a hint: it may change)."""
+        return self._lock.locked()
+
+    def query(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """One SELECT, read whole; a single statement is its own snapshot, so it needs no
+        BEGIN and ROLLBACK around it."""
+        with self._reader() as conn:
+            return conn.execute(sql, args).fetchall()
 
     def close(self) -> None:
         """Close the kept connections (later use opens new ones)."""
@@ -194,9 +211,8 @@ class SandboxStore:
                 break
 
     def setting(self, key: str) -> str | None:
-        with self.read() as conn:
-            row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row["value"])
+        rows = self.query("SELECT value FROM settings WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
 
     def set_setting(self, key: str, value: str | None) -> None:
         with self.write() as conn:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,7 +12,12 @@ from cmeledger.domain.pars.results import Credentials
 from cmeledger.domain.pars.rules import Problem
 from cmeledger.pars import soap, wire_xml
 from cmeledger.pars.errors import ParsDocumentError
-from cmeledger.pars.sandbox.http import BodyTooLargeError, merged_credentials, read_body
+from cmeledger.pars.sandbox.http import (
+    BodyTooLargeError,
+    merged_credentials,
+    read_body,
+    run_operation_for,
+)
 from cmeledger.pars.sandbox.service import ParsSandbox, RefusedError
 
 log = logging.getLogger(__name__)
@@ -113,7 +117,9 @@ async def rest_xml(request: Request) -> Response:
         data = await read_body(request, request.app.state.max_body)
     except BodyTooLargeError as exc:
         return _xml(413, wire_xml.error_response([too_large(exc.limit)]))
-    status, body = await run_in_threadpool(run_operation, sb, operation, data, request)
+    status, body = await run_operation_for(
+        sb.store, len(data), run_operation, sb, operation, data, request
+    )
     return _xml(status, body, _challenge(status))
 
 
@@ -127,7 +133,7 @@ async def soap_endpoint(request: Request) -> Response:
         data = await read_body(request, request.app.state.max_body)
     except BodyTooLargeError as exc:
         return _soap(413, soap.fault([too_large(exc.limit)]))
-    return await run_in_threadpool(_soap_call, sb, data, request)
+    return await run_operation_for(sb.store, len(data), _soap_call, sb, data, request)
 
 
 def _soap_call(sb: ParsSandbox, data: bytes, request: Request) -> Response:

@@ -452,14 +452,31 @@ class ParsRepository:
     def set_credit_state(
         self, provider_id: UUID, credit_id: str, state: str, reason: str | None = None
     ) -> None:
-        self._session.execute(
-            update(ParsCreditRow)
-            .where(ParsCreditRow.provider_id == provider_id, ParsCreditRow.credit_id == credit_id)
-            .values(state=state, reason=reason, updated_at=_now()),
-            execution_options={"synchronize_session": False},
-        )
+        self.set_credit_states(provider_id, [(credit_id, state, reason)])
+
+    def set_credit_states(
+        self, provider_id: UUID, changes: Sequence[tuple[str, str, str | None]]
+    ) -> None:
+        """Record (credit ID, state, reason) changes; one audit entry names them all, so a
+        batch of credits costs one link of the chain, not one per credit."""
+        if not changes:
+            return
+        now = _now()
+        for credit_id, state, reason in changes:
+            self._session.execute(
+                update(ParsCreditRow)
+                .where(
+                    ParsCreditRow.provider_id == provider_id, ParsCreditRow.credit_id == credit_id
+                )
+                .values(state=state, reason=reason, updated_at=now),
+                execution_options={"synchronize_session": False},
+            )
         self._audit.record(
-            events.LEARNER_CREDIT_RESULT, "pars_credit", credit_id, state=state, reason=reason
+            events.LEARNER_CREDIT_RESULT,
+            "pars_credit",
+            changes[0][0] if len(changes) == 1 else None,
+            provider_id=str(provider_id),
+            changes=[[cid, state, reason] for cid, state, reason in changes],
         )
 
     def credit_states(self, provider_id: UUID) -> list[CreditState]:
