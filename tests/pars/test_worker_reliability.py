@@ -20,13 +20,23 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cmeledger.actions.pars import add_activities, add_provider, import_learners, queue_activities
+from cmeledger.actions.pars import (
+    add_activities,
+    add_provider,
+    delete_credit,
+    import_learners,
+    queue_activities,
+    retry_credit,
+)
 from cmeledger.actions.pars_outbox import RetryPolicy, work
 from cmeledger.domain.pars.model import ActivityFormat, DeliveryMethod, LearnerRecord, Location
+from cmeledger.domain.pars.results import CreditStatus
 from cmeledger.domain.pars.rules import ParsRules
+from cmeledger.errors import ConflictError
 from cmeledger.pars.sandbox import tick
 from cmeledger.pars.sandbox.testing import (
     JANE,
+    OTHER_PROVIDER,
     PAT,
     PROVIDER,
     SAM,
@@ -287,3 +297,87 @@ def test_a_worker_killed_at_random_points_never_loses_or_duplicates_a_completion
     stored_credits = _sandbox_credits(state)
     assert len(stored_credits) == records == len({cid for cid, _ in stored_credits})
     assert _sandbox_activities(state) == 1
+
+
+def test_deleting_one_credit_leaves_the_records_other_credits_in_pars(
+    fresh_store: Store, sandbox: tuple[str, Path]
+) -> None:
+    url, _ = sandbox
+    provider = _provider(fresh_store)
+    accme_id = _push_activity(fresh_store, url, provider)
+    both = a_record(
+        accme_id,
+        cme("ccid:e:keep-cme", "1.00"),
+        moc("ccid:e:drop-mk", "ABIM", "Medical Knowledge", "1"),
+    )
+    with fresh_store.ledger(OWNER) as ledger:
+        import_learners(ledger, provider, [both], RULES, TODAY)
+    work(fresh_store, client_factory(url, "xml", 5), FAST, once=True)
+    with fresh_store.ledger(OWNER) as ledger:
+        delete_credit(ledger, provider, "ccid:e:drop-mk")
+    work(fresh_store, client_factory(url, "xml", 5), FAST, once=True)
+    with fresh_store.ledger(OWNER) as ledger:
+        states = {c.credit_id: c.state for c in ledger.pars.credit_states(provider.id)}
+    assert states == {"ccid:e:keep-cme": "accepted", "ccid:e:drop-mk": "deleted"}
+    client = client_factory(url, "xml", 5)(PROVIDER)
+    (kept,) = client.status_by_credit_id("ccid:e:keep-cme")
+    assert kept.status is CreditStatus.ACCEPTED
+    client.close()
+
+
+class _Broken:
+    """A client with a bug in it: every call raises an unexpected error."""
+
+    def __getattr__(self, name: str) -> object:
+        def fail(*_: object, **__: object) -> object:
+            raise ValueError("boom")
+
+        return fail
+
+
+def test_an_unexpected_error_is_retried_then_given_up_as_unknown_never_as_refused(
+    fresh_store: Store, sandbox: tuple[str, Path]
+) -> None:
+    url, _ = sandbox
+    provider = _provider(fresh_store)
+    accme_id = _push_activity(fresh_store, url, provider)
+    record = a_record(accme_id, cme("ccid:e:bug-cme", "1.00"))
+    with fresh_store.ledger(OWNER) as ledger:
+        import_learners(ledger, provider, [record], RULES, TODAY)
+    policy = RetryPolicy(max_attempts=3, base_seconds=0, cap_seconds=0)
+    stats = work(fresh_store, lambda _creds: _Broken(), policy, once=True)  # type: ignore[arg-type,return-value]
+    assert (stats.retried, stats.failed) == (2, 1)
+    with fresh_store.ledger(OWNER) as ledger:
+        (credit,) = ledger.pars.credit_states(provider.id)
+        assert credit.state == "failed" and "unexpected ValueError" in (credit.reason or "")
+        # its fate is unknown (it may be in PARS), so it cannot be re-imported as new
+        with pytest.raises(ConflictError):
+            import_learners(ledger, provider, [record], RULES, TODAY)
+        retry_credit(ledger, provider, "ccid:e:bug-cme")
+    work(fresh_store, client_factory(url, "xml", 5), FAST, once=True)
+    with fresh_store.ledger(OWNER) as ledger:
+        (credit,) = ledger.pars.credit_states(provider.id)
+    assert credit.state == "accepted"
+
+
+def test_a_batch_never_mixes_providers(fresh_store: Store, sandbox: tuple[str, Path]) -> None:
+    url, _ = sandbox
+    provider = _provider(fresh_store)
+    accme_id = _push_activity(fresh_store, url, provider)
+    with fresh_store.ledger(OWNER) as ledger:
+        other = add_provider(ledger, OTHER_PROVIDER.provider_id, "Other CME", None, None)
+        import_learners(ledger, provider, [a_record(accme_id, cme("ccid:e:mine"))], RULES, TODAY)
+    with fresh_store.ledger(OWNER) as ledger:
+        (stored,) = add_activities(
+            ledger, other, [an_activity(provider_id=OTHER_PROVIDER.provider_id)], RULES
+        )
+        ledger.pars.set_activity_result(stored.id, "accepted", "202699999", ())
+        theirs = a_record("202699999", cme("ccid:e:theirs"), provider_id=OTHER_PROVIDER.provider_id)
+        import_learners(ledger, other, [theirs], RULES, TODAY)
+    work(fresh_store, client_factory(url, "xml", 5), FAST, once=True)
+    with fresh_store.ledger(OWNER) as ledger:
+        mine = {c.credit_id: c.state for c in ledger.pars.credit_states(provider.id)}
+        their = {c.credit_id: (c.state, c.reason) for c in ledger.pars.credit_states(other.id)}
+    assert mine == {"ccid:e:mine": "accepted"}  # not dragged down by the other's failure
+    state, reason = their["ccid:e:theirs"]
+    assert state == "rejected" and "web-service login" in (reason or "")  # never sent

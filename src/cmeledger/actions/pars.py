@@ -125,12 +125,14 @@ def import_learners(
     problems: list[tuple[str, Problem]] = []
     targets: list[UUID] = []
     deletes: list[UUID] = []
+    doomed: list[str] = []
     for n, record in enumerate(records, 1):
         where = f"record {n} ({record.learner.last_name}, {record.completed_on.isoformat()})"
         if record.action is RecordAction.DELETE:
             for credit in record.credits:
                 try:
                     deletes.append(ledger.pars.record_of_credit(provider.id, credit.credit_id))
+                    doomed.append(credit.credit_id)
                 except NotFoundError as exc:
                     problems.append((where, Problem("LRN-008", "CreditID", str(exc))))
             continue
@@ -161,6 +163,7 @@ def import_learners(
             credits=[c.credit_id for c in record.credits],
         )
         queued.append(Queued(record_id, tuple(c.credit_id for c in record.credits)))
+    ledger.pars.set_credit_states(provider.id, [(cid, "deleting", None) for cid in doomed])
     for record_id in dict.fromkeys(deletes):
         ledger.jobs.enqueue(LEARNER_DELETE, record_id)
         ledger.audit.record(events.LEARNER_RECORD_DELETE_QUEUED, "pars_learner", record_id)
@@ -174,6 +177,23 @@ def delete_credit(ledger: Ledger, provider: Provider, credit_id: str) -> UUID:
     """Queue a delete of an accepted learner record (the way to correct one: delete, then
     report the correction under a new credit ID)."""
     record_id = ledger.pars.record_of_credit(provider.id, credit_id)
+    # only this credit: the job sends the record's credits marked "deleting"
+    ledger.pars.set_credit_state(provider.id, credit_id, "deleting")
     ledger.jobs.enqueue(LEARNER_DELETE, record_id)
     ledger.audit.record(events.LEARNER_RECORD_DELETE_QUEUED, "pars_learner", record_id)
+    return record_id
+
+
+def retry_credit(ledger: Ledger, provider: Provider, credit_id: str) -> UUID:
+    """Queue a record whose sending failed (its fate unknown) again; the worker asks PARS
+    what it already holds before sending anything."""
+    record_id = ledger.pars.record_of_credit(provider.id, credit_id)
+    states = ledger.pars.credit_state_map(record_id)
+    if states.get(credit_id) != "failed":
+        raise CmeLedgerError(
+            f"credit {credit_id} is {states.get(credit_id)}; only a failed send is retried "
+            "(a rejected one is corrected and imported again)"
+        )
+    ledger.jobs.enqueue(LEARNER_ADD, record_id)
+    ledger.audit.record(events.LEARNER_RECORD_QUEUED, "pars_learner", record_id, retry=credit_id)
     return record_id

@@ -35,6 +35,7 @@ from cmeledger.storage.scope import Scope
 ClientFactory = Callable[[Credentials], ParsClient]
 WORKER_SCOPE = Scope.owner("worker")
 FINAL = frozenset({"accepted", "rejected", "deleted"})
+OPEN = frozenset({"queued", "sent", "failed"})  # not known to be in PARS, or not known not to be
 LOCAL_STATE = {
     CreditStatus.ACCEPTED: "accepted",
     CreditStatus.PENDING: "pending",
@@ -109,6 +110,23 @@ def _held_by_pars(client: ParsClient, credit_ids: Sequence[str]) -> list[CreditS
     return held
 
 
+class _LeaseLostError(ParsError):
+    """Another worker took the job over (our lease ran out): leave it to that worker."""
+
+    temporary = True
+
+
+def _keep_lease(
+    store: Store, batch: Sequence[tuple[Job, object, object]], me: str, policy: RetryPolicy
+) -> None:
+    """Renew the lease just before sending; if any job was taken over, send nothing."""
+    ids = [job.id for job, *_ in batch]
+    with store.ledger(WORKER_SCOPE) as ledger:
+        held = ledger.jobs.extend(ids, me, policy.lease)
+    if held != set(ids):
+        raise _LeaseLostError("the lease ran out before sending; another worker has the job")
+
+
 def _learner_add(
     store: Store, client_for: ClientFactory, jobs: Sequence[Job], me: str, policy: RetryPolicy
 ) -> None:
@@ -117,13 +135,17 @@ def _learner_add(
         batches: dict[UUID, list[tuple[Job, LearnerRecord, list[str]]]] = {}
         logins: dict[UUID, Credentials] = {}
         sent: dict[UUID, list[tuple[str, str, str | None]]] = {}
+        unsure: set[int] = set()
         for job in jobs:
             provider_id = ledger.pars.record_provider(job.ref_id)
             if provider_id not in logins:
                 logins[provider_id] = ledger.pars.credentials(provider_id)
             record = ledger.pars.learner_record(job.ref_id)
             states = ledger.pars.credit_state_map(job.ref_id)
-            open_ids = [cid for cid, state in states.items() if state not in (*FINAL, "pending")]
+            open_ids = [cid for cid, state in states.items() if state in OPEN]
+            # sent before (state "sent" or "failed"): PARS may hold it, so ask before resending
+            if any(states[cid] != "queued" for cid in open_ids):
+                unsure.add(job.id)
             sent.setdefault(provider_id, []).extend((cid, "sent", None) for cid in open_ids)
             batches.setdefault(provider_id, []).append((job, record, open_ids))
         for provider_id, changes in sent.items():
@@ -138,7 +160,7 @@ def _learner_add(
             for job, record, open_ids in batch:
                 # A retried job may have reached PARS before: ask before sending again.
                 try:
-                    held = _held_by_pars(client, open_ids) if job.attempts > 1 else []
+                    held = _held_by_pars(client, open_ids) if job.id in unsure else []
                 except ParsError as exc:
                     if not exc.temporary:
                         raise
@@ -154,6 +176,7 @@ def _learner_add(
                 if rest:
                     outgoing.append(replace(record, credits=rest))
             if outgoing:
+                _keep_lease(store, batch, me, policy)
                 found += client.save_learners(outgoing)
         finally:
             client.close()
@@ -169,6 +192,7 @@ def _learner_add(
                         job,
                         me,
                         f"gave up after {job.attempts} attempts: " + deferred[job.id],
+                        refused=False,
                     )
                 else:
                     retry_at = _now() + policy.delay(job.attempts)
@@ -192,9 +216,7 @@ def _learner_delete(
         creds = ledger.pars.credentials(provider_id)
         record = ledger.pars.learner_record(job.ref_id)
         states = ledger.pars.credit_state_map(job.ref_id)
-    live = tuple(
-        c for c in record.credits if states.get(c.credit_id) in ("accepted", "pending", "sent")
-    )
+    live = tuple(c for c in record.credits if states.get(c.credit_id) == "deleting")
     client = client_for(creds)
     try:
         results = (
@@ -269,14 +291,22 @@ HANDLERS: dict[str, Callable[[Store, ClientFactory, Sequence[Job], str, RetryPol
 }
 
 
-def _give_up(ledger: Ledger, job: Job, me: str, error: str) -> None:
+def _give_up(ledger: Ledger, job: Job, me: str, error: str, *, refused: bool) -> None:
+    """Fail the job. Credits PARS refused are "rejected" (a corrected record may reuse their
+    ids); credits whose fate is unknown are "failed": they may be in PARS, so they are only
+    sent again after asking it."""
     ledger.jobs.fail(job.id, me, error)
     if job.kind in (LEARNER_ADD, LEARNER_DELETE):
         provider_id = ledger.pars.record_provider(job.ref_id)
+        changes = []
         for cid, state in ledger.pars.credit_state_map(job.ref_id).items():
-            if state not in FINAL:
-                final = "rejected" if job.kind == LEARNER_ADD else state
-                ledger.pars.set_credit_state(provider_id, cid, final, error)
+            if job.kind == LEARNER_ADD and state in OPEN:
+                changes.append(
+                    (cid, "rejected" if refused and state == "queued" else "failed", error)
+                )
+            elif job.kind == LEARNER_DELETE and state == "deleting":
+                changes.append((cid, "accepted", f"delete failed: {error}"))
+        ledger.pars.set_credit_states(provider_id, changes)
     elif job.kind == ACTIVITY_SAVE:
         ledger.pars.set_activity_result(job.ref_id, "rejected", None, [error])
 
@@ -284,14 +314,16 @@ def _give_up(ledger: Ledger, job: Job, me: str, error: str) -> None:
 def run_once(
     store: Store, client_for: ClientFactory, policy: RetryPolicy, *, me: str | None = None
 ) -> str | None:
-    """Claim and run one job (learner additions: up to `policy.batch` of them, sent together);
-    returns "done", "retried", "failed" or None if none was due."""
+    """Claim and run one job (learner additions: up to `policy.batch` of one provider's,
+    sent together); returns "done", "retried", "failed" or None if none was due."""
     me = me or worker_name()
     with store.ledger(WORKER_SCOPE) as ledger:
         job = ledger.jobs.claim(me, policy.lease)
         jobs = [job] if job is not None else []
         if job is not None and job.kind == LEARNER_ADD and policy.batch > 1:
-            jobs += ledger.jobs.claim_more(me, policy.lease, LEARNER_ADD, policy.batch - 1)
+            provider_id = ledger.pars.record_provider(job.ref_id)
+            refs = ledger.pars.records_of_provider(provider_id)
+            jobs += ledger.jobs.claim_more(me, policy.lease, LEARNER_ADD, policy.batch - 1, refs)
     if job is None:
         return None
     handler = HANDLERS.get(job.kind)
@@ -300,25 +332,32 @@ def run_once(
             raise ParsError(f"unknown job kind {job.kind!r}")
         handler(store, client_for, jobs, me, policy)
         return "done"
-    except ParsError as exc:
+    except _LeaseLostError:
+        return "retried"  # the worker that took the jobs over finishes them
+    except CmeLedgerError as exc:
+        temporary = isinstance(exc, ParsError) and exc.temporary
         error = str(exc) or type(exc).__name__
-        if exc.problems:
+        if isinstance(exc, ParsError) and exc.problems:
             error += ": " + "; ".join(str(p) for p in exc.problems)
-        outcome = "failed"
-        with store.ledger(WORKER_SCOPE) as ledger:
-            for each in jobs:
-                if exc.temporary and each.attempts < policy.max_attempts:
-                    ledger.jobs.retry(each.id, me, error, _now() + policy.delay(each.attempts))
-                    outcome = "retried"
-                else:
-                    gave_up = f"gave up after {each.attempts} attempts: " if exc.temporary else ""
-                    _give_up(ledger, each, me, gave_up + error)
-        return outcome
-    except CmeLedgerError as exc:  # e.g. the provider has no web-service login yet
-        with store.ledger(WORKER_SCOPE) as ledger:
-            for each in jobs:
-                _give_up(ledger, each, me, str(exc))
-        return "failed"
+        return _settle(store, jobs, me, policy, error, temporary=temporary)
+    except Exception as exc:  # a bug or a database hiccup: retried, and bounded like the rest
+        error = f"unexpected {type(exc).__name__}: {exc}"
+        return _settle(store, jobs, me, policy, error, temporary=True)
+
+
+def _settle(
+    store: Store, jobs: Sequence[Job], me: str, policy: RetryPolicy, error: str, *, temporary: bool
+) -> str:
+    outcome = "failed"
+    with store.ledger(WORKER_SCOPE) as ledger:
+        for each in jobs:
+            if temporary and each.attempts < policy.max_attempts:
+                ledger.jobs.retry(each.id, me, error, _now() + policy.delay(each.attempts))
+                outcome = "retried"
+            else:
+                prefix = f"gave up after {each.attempts} attempts: " if temporary else ""
+                _give_up(ledger, each, me, prefix + error, refused=not temporary)
+    return outcome
 
 
 def work(

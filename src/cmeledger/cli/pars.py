@@ -18,6 +18,7 @@ from cmeledger.actions.pars import (
     import_learners,
     provider_ref,
     queue_activities,
+    retry_credit,
 )
 from cmeledger.actions.pars_outbox import RetryPolicy, work
 from cmeledger.cli.common import JsonOption, UsageError, emit, err, ledger, open_cli_store, out
@@ -361,13 +362,27 @@ def delete_command(
     )
 
 
+@pars_app.command("retry")
+def retry_command(
+    provider_id: Annotated[str, typer.Argument(help="Provider id or 7-digit ACCME ID.")],
+    credit_id: Annotated[str, typer.Argument(help="A credit whose sending failed.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Queue a failed send again (the worker first asks PARS whether it already has it)."""
+    with ledger() as opened:
+        provider = provider_ref(opened, provider_id)
+        record_id = retry_credit(opened, provider, credit_id)
+    emit({"queued": str(record_id)}, as_json, lambda: out.print(f"{credit_id} queued again"))
+
+
 @pars_app.command("status")
 def status_command(
     provider_id: Annotated[str, typer.Argument(help="Provider id or 7-digit ACCME ID.")],
     as_json: JsonOption = False,
 ) -> None:
     """Per credit: queued, sent, pending (a board has yet to answer), accepted, rejected with
-    PARS's reason, or deleted."""
+    PARS's reason (correct and import again), failed (fate unknown: `pars retry`), deleting or
+    deleted."""
     with ledger() as opened:
         provider = provider_ref(opened, provider_id)
         credits = opened.pars.credit_states(provider.id)

@@ -155,7 +155,7 @@ def _birth(node: Node) -> MonthDay:
             return MonthDay(int(match.group(2)), int(match.group(3)))
         return MonthDay.parse(text)
     except DomainError as exc:
-        node.fail(f"{text!r}: {exc}")
+        node.fail(str(exc))
 
 
 class _Identifiers:
@@ -189,7 +189,8 @@ class _Identifiers:
     @staticmethod
     def _same(node: Node, what: str, old: str | None, new: str | None) -> str | None:
         if old is not None and new is not None and old != new:
-            node.fail(f"{what} {new!r} contradicts {old!r} given earlier in the record")
+            # the values are sealed identifiers: name the field, never echo them
+            node.fail(f"the {what} contradicts the one given earlier in the record")
         return new if old is None else old
 
 

@@ -185,11 +185,11 @@ def _birth(node: Node) -> MonthDay:
     text = node.text()
     match = _BIRTH.match(text)
     if match is None:
-        node.fail(f"{text!r} is not a birth date (YYYY-MM-DD, --MM-DD, MM-DD or MM/DD)")
+        node.fail("not a birth date (YYYY-MM-DD, --MM-DD, MM-DD or MM/DD)")
     try:  # the year, if any, is a placeholder: PARS keeps month and day only
         return MonthDay(int(match.group(1)), int(match.group(2)))
     except DomainError as exc:
-        node.fail(f"{text!r}: {exc}")
+        node.fail(str(exc))
 
 
 @dataclass(slots=True)
@@ -277,7 +277,8 @@ class _Identifiers:
     @staticmethod
     def _same(node: Node, what: str, old: str | None, new: str) -> str:
         if old is not None and old != new:
-            node.fail(f"{what} {new!r} contradicts {old!r} given earlier for this learner")
+            # the values are sealed identifiers: name the field, never echo them
+            node.fail(f"the {what} contradicts the one given earlier for this learner")
         return new
 
     def learner(self, member: Node, first: str, last: str, birth: MonthDay) -> Learner:

@@ -345,7 +345,8 @@ def _carryover(
     earlier, _ = _version_for(rule, end)
     if earlier.total_hours is None:
         return ZERO, {}
-    done, by_category = _count_total(own, start, end, end, earlier, accepted, rule.id, None)
+    then = frozenset(earlier.accepted_credit_types)  # what that cycle's rule accepted
+    done, by_category = _count_total(own, start, end, end, earlier, then, rule.id, None)
     carried = min(max(done - earlier.total_hours, ZERO), limit)
     per_category: dict[int, Decimal] = {}
     for i, category in enumerate(version.categories):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from cmeledger.storage.models import JobRow
@@ -88,8 +88,16 @@ class JobRepository:
             return None
         return Job(row[0], row[1], row[2], row[3], row[4])
 
-    def claim_more(self, worker: str, lease: timedelta, kind: str, limit: int) -> list[Job]:
-        """Up to `limit` more claimable jobs of `kind`, to be sent together."""
+    def claim_more(
+        self,
+        worker: str,
+        lease: timedelta,
+        kind: str,
+        limit: int,
+        refs: Select[tuple[UUID]] | None = None,
+    ) -> list[Job]:
+        """Up to `limit` more claimable jobs of `kind` (whose ref is in `refs`, if given), to
+        be sent together."""
         now = utcnow()
         query = (
             select(JobRow.id)
@@ -97,6 +105,8 @@ class JobRepository:
             .order_by(JobRow.id)
             .limit(limit)
         )
+        if refs is not None:
+            query = query.where(JobRow.ref_id.in_(refs))
         if self._session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         ids = list(self._session.execute(query).scalars())
@@ -116,6 +126,25 @@ class JobRepository:
             execution_options={"synchronize_session": False},
         ).all()
         return sorted((Job(r[0], r[1], r[2], r[3], r[4]) for r in rows), key=lambda j: j.id)
+
+    def extend(self, job_ids: list[int], worker: str, lease: timedelta) -> set[int]:
+        """Renew the lease on jobs this worker still holds; returns the ids it still holds."""
+        if not job_ids:
+            return set()
+        now = utcnow()
+        rows = self._session.execute(
+            update(JobRow)
+            .where(
+                JobRow.id.in_(job_ids),
+                JobRow.locked_by == worker,
+                JobRow.state == RUNNING,
+                JobRow.locked_until >= now,
+            )
+            .values(locked_until=now + lease, updated_at=now)
+            .returning(JobRow.id),
+            execution_options={"synchronize_session": False},
+        )
+        return {int(r[0]) for r in rows}
 
     def _finish(self, job_id: int, worker: str, **values: object) -> bool:
         """Only the worker holding the lease may finish the job."""

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -253,6 +253,7 @@ class ParsRepository:
     def set_activity_result(
         self, activity_id: UUID, state: str, accme_id: str | None, problems: Sequence[str]
     ) -> None:
+        self.activity(activity_id)  # in scope, or NotFoundError
         values: dict[str, object] = {
             "state": state,
             "problems": list(problems),
@@ -403,7 +404,10 @@ class ParsRepository:
     def credits_of(self, record_id: UUID) -> tuple[LearnerCredit, ...]:
         rows = self._session.execute(
             select(ParsCreditRow)
-            .where(ParsCreditRow.record_id == record_id)
+            .where(
+                ParsCreditRow.record_id == record_id,
+                self._scope.provider_clause(ParsCreditRow.provider_id),
+            )
             .order_by(ParsCreditRow.credit_id)
         ).scalars()
         return tuple(LearnerCredit(r.credit_id, r.certification, r.amount, r.board) for r in rows)
@@ -424,7 +428,10 @@ class ParsRepository:
     def credit_state_map(self, record_id: UUID) -> dict[str, str]:
         rows = self._session.execute(
             select(ParsCreditRow.credit_id, ParsCreditRow.state)
-            .where(ParsCreditRow.record_id == record_id)
+            .where(
+                ParsCreditRow.record_id == record_id,
+                self._scope.provider_clause(ParsCreditRow.provider_id),
+            )
             .order_by(ParsCreditRow.credit_id)
         )
         return {cid: state for cid, state in rows.tuples()}
@@ -441,9 +448,19 @@ class ParsRepository:
             raise NotFoundError(f"no credit {credit_id} for this provider")
         return found
 
+    def records_of_provider(self, provider_id: UUID) -> Select[tuple[UUID]]:
+        """A subquery of the provider's learner record ids (to batch jobs per provider)."""
+        return select(ParsLearnerRecordRow.id).where(
+            ParsLearnerRecordRow.provider_id == provider_id,
+            self._scope.provider_clause(ParsLearnerRecordRow.provider_id),
+        )
+
     def record_provider(self, record_id: UUID) -> UUID:
         found = self._session.execute(
-            select(ParsLearnerRecordRow.provider_id).where(ParsLearnerRecordRow.id == record_id)
+            select(ParsLearnerRecordRow.provider_id).where(
+                ParsLearnerRecordRow.id == record_id,
+                self._scope.provider_clause(ParsLearnerRecordRow.provider_id),
+            )
         ).scalar_one_or_none()
         if found is None:
             raise NotFoundError(f"no learner record {record_id}")
@@ -461,6 +478,7 @@ class ParsRepository:
         batch of credits costs one link of the chain, not one per credit."""
         if not changes:
             return
+        self._scope.require_provider(provider_id)
         now = _now()
         for credit_id, state, reason in changes:
             self._session.execute(
@@ -507,6 +525,7 @@ class ParsRepository:
         ]
 
     def state_counts(self, provider_id: UUID) -> dict[str, int]:
+        self._provider_row(provider_id)
         rows = self._session.execute(
             select(ParsCreditRow.state, func.count())
             .where(ParsCreditRow.provider_id == provider_id)
