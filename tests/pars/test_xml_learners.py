@@ -214,10 +214,12 @@ def test_birth_date_forms_pars_may_send_all_read_as_month_and_day(written: str) 
 
 
 @pytest.mark.parametrize("written", ["1900-02-30", "13-01", "yesterday", "1900-09"])
-def test_an_impossible_birth_date_is_refused_naming_the_element(written: str) -> None:
+def test_an_impossible_birth_date_is_refused_naming_the_element_not_the_value(
+    written: str,
+) -> None:
     message = _error(_edited("//m:BirthDate", written))
     assert "Member/PersonalInfo/BirthDate" in message
-    assert repr(written) in message
+    assert written not in message  # a birth date is sealed data: never echoed
 
 
 def test_the_drafts_per_certificate_identifiers_read_as_the_learners() -> None:
@@ -306,6 +308,7 @@ def test_contradicting_identifiers_are_refused() -> None:
     message = _error(data)
     assert "CreditCertificate[2]/UniqueID" in message
     assert "contradicts" in message
+    assert "B999" not in message and "123456" not in message  # identifiers are never echoed
 
 
 def test_a_moc_credit_without_any_board_is_refused() -> None:
