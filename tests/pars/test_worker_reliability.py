@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
@@ -30,9 +30,10 @@ from cmeledger.actions.pars import (
 )
 from cmeledger.actions.pars_outbox import RetryPolicy, work
 from cmeledger.domain.pars.model import ActivityFormat, DeliveryMethod, LearnerRecord, Location
-from cmeledger.domain.pars.results import CreditStatus
+from cmeledger.domain.pars.results import CreditResult, CreditStatus
 from cmeledger.domain.pars.rules import ParsRules
 from cmeledger.errors import ConflictError
+from cmeledger.pars.client import ParsClient
 from cmeledger.pars.sandbox import tick
 from cmeledger.pars.sandbox.testing import (
     JANE,
@@ -381,3 +382,36 @@ def test_a_batch_never_mixes_providers(fresh_store: Store, sandbox: tuple[str, P
     assert mine == {"ccid:e:mine": "accepted"}  # not dragged down by the other's failure
     state, reason = their["ccid:e:theirs"]
     assert state == "rejected" and "web-service login" in (reason or "")  # never sent
+
+
+class _Forgetful:
+    """PARS answering for none of the credits it was sent (then behaving)."""
+
+    def __init__(self, real: ParsClient, calls: list[str]) -> None:
+        self._real = real
+        self._calls = calls
+
+    def save_learners(self, records: Sequence[LearnerRecord]) -> list[CreditResult]:
+        self._calls.append("save")
+        found = self._real.save_learners(records)
+        return [] if len(self._calls) == 1 else found
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+
+def test_a_credit_left_out_of_the_answer_is_asked_about_again_not_forgotten(
+    fresh_store: Store, sandbox: tuple[str, Path]
+) -> None:
+    url, _ = sandbox
+    provider = _provider(fresh_store)
+    accme_id = _push_activity(fresh_store, url, provider)
+    with fresh_store.ledger(OWNER) as ledger:
+        import_learners(ledger, provider, [a_record(accme_id, cme("ccid:e:quiet"))], RULES, TODAY)
+    calls: list[str] = []
+    real = client_factory(url, "xml", 5)
+    work(fresh_store, lambda creds: _Forgetful(real(creds), calls), FAST, once=True)  # type: ignore[arg-type,return-value]
+    with fresh_store.ledger(OWNER) as ledger:
+        (credit,) = ledger.pars.credit_states(provider.id)
+    assert credit.state == "accepted"  # the retry asked PARS, which had it
+    assert calls == ["save"]  # and did not send it again

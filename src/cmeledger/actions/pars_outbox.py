@@ -198,7 +198,15 @@ def _learner_add(
                     retry_at = _now() + policy.delay(job.attempts)
                     ledger.jobs.retry(job.id, me, deferred[job.id], retry_at)
                 continue
-            if "pending" in ledger.pars.credit_state_map(job.ref_id).values():
+            now_states = ledger.pars.credit_state_map(job.ref_id).values()
+            if "sent" in now_states:  # PARS's answer left a credit out: ask again later
+                if job.attempts >= policy.max_attempts:
+                    _give_up(ledger, job, me, "PARS never answered for this credit", refused=False)
+                else:
+                    retry_at = _now() + policy.delay(job.attempts)
+                    ledger.jobs.retry(job.id, me, "PARS's answer left a credit out", retry_at)
+                continue
+            if "pending" in now_states:
                 ledger.jobs.enqueue(
                     LEARNER_POLL,
                     job.ref_id,
