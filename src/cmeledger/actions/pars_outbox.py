@@ -80,16 +80,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _reason(result: CreditResult | CreditStatusEntry) -> str | None:
-    return result.message
-
-
 def _record_results(
     ledger: Ledger, provider_id: UUID, found: Sequence[CreditResult | CreditStatusEntry]
 ) -> bool:
     """Store PARS's answer per credit; True when a board still has to answer (Pending)."""
     changes = [
-        (item.credit_id, LOCAL_STATE[item.status], _reason(item))
+        (item.credit_id, LOCAL_STATE[item.status], item.message)
         for item in found
         if item.status in LOCAL_STATE
     ]

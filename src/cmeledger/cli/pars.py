@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +21,16 @@ from cmeledger.actions.pars import (
     retry_credit,
 )
 from cmeledger.actions.pars_outbox import RetryPolicy, work
-from cmeledger.cli.common import JsonOption, UsageError, emit, err, ledger, open_cli_store, out
+from cmeledger.cli.common import (
+    JsonOption,
+    UsageError,
+    emit,
+    err,
+    ledger,
+    open_cli_store,
+    out,
+    parse_date,
+)
 from cmeledger.cli.pars_files import read_activities_file, read_learners_file, write_export
 from cmeledger.domain.pars.model import (
     Activity,
@@ -56,8 +65,6 @@ def rules_from(settings: Settings) -> ParsRules:
 
 
 def policy_from(settings: Settings) -> RetryPolicy:
-    from datetime import timedelta
-
     return RetryPolicy(
         max_attempts=settings.pars_max_attempts,
         base_seconds=settings.pars_retry_base,
@@ -65,18 +72,6 @@ def policy_from(settings: Settings) -> RetryPolicy:
         poll_seconds=settings.pars_poll_seconds,
         batch=settings.pars_batch_size,
     )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 @provider_app.command("add")
@@ -183,8 +178,6 @@ def activity_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add an activity (checked against PARS's rules now, sent by `push-activities`)."""
-    from cmeledger.cli.common import parse_date
-
     fmt = activity_format(format_)
     if fmt is None:
         raise UsageError(f"--format {format_!r} is not a PARS activity format")
@@ -399,7 +392,7 @@ def status_command(
             }
             for s in activities
         ],
-        "credits": [_plain(asdict(c)) for c in credits],
+        "credits": [asdict(c) for c in credits],  # emit() writes Decimals and dates as text
         "jobs": jobs,
     }
 
@@ -479,6 +472,7 @@ def sandbox_command(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for the fault RNG.")] = None,
 ) -> None:
     """Run the local PARS sandbox (the same endpoints and documents as PARS)."""
+    # imported here: only this command needs uvicorn and the sandbox app
     from cmeledger.pars.sandbox import serve
     from cmeledger.pars.sandbox.registry import Registry
 
