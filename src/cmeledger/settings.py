@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     pars_batch_size: int = Field(default=50, ge=1, le=1000)
     pars_reporting_window: Literal["accme_faq", "current_and_previous"] = "accme_faq"
     pars_abp_whole_points: bool = True
+    # The web server (`cmeledger serve`).
+    public_url: str = "http://127.0.0.1:8000"
+    session_hours: float = Field(default=12.0, gt=0)
+    cookie_secure: bool = True
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    smtp_url: SecretStr | None = None  # smtp://user:password@host:port, or smtps://…
+    mail_from: str = "CME Ledger <noreply@localhost>"
+    reminder_days: tuple[int, ...] = (90, 30, 7)
 
     @classmethod
     def settings_customise_sources(

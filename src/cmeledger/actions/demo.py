@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from cmeledger.actions.accounts import Role, create_user, join_organisation, set_sharing
 from cmeledger.actions.credits import record_completion
+from cmeledger.actions.pars import add_provider
 from cmeledger.actions.physicians import add_certification, add_dea, add_license, add_physician
 from cmeledger.domain.activities import ActivityFormat, SourceKind
 from cmeledger.domain.credits import CreditClaim
 from cmeledger.domain.people import BoardType, Degree, MonthDay
+from cmeledger.errors import NotFoundError
 from cmeledger.storage.ledger import Ledger
 
 DEMO_EMAIL = "ada.demo@example.org"
@@ -133,3 +137,61 @@ def load_demo(ledger: Ledger) -> tuple[UUID, bool]:
             source_kind=SourceKind.DEMO,
         )
     return physician.id, True
+
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed by `make run`; demo data only
+DEMO_ORGANISATION = "Demo Medical Group"
+DEMO_PROVIDER_ACCME_ID = "0001234"  # the PARS sandbox's built-in provider
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    email: str
+    role: Role
+    what: str
+
+
+def load_demo_accounts(ledger: Ledger, physician_id: UUID) -> list[DemoAccount]:
+    """Sign-ins for each face of the portal: the physician, an office that credentials
+    her (she consents to share), and a CME provider's PARS admin. Loading twice adds nothing."""
+    accounts_ = [
+        DemoAccount(DEMO_EMAIL, Role.PHYSICIAN, "the physician's own ledger"),
+        DemoAccount("office@demo-group.example.org", Role.ORG_ADMIN, "the roster"),
+        DemoAccount("pars@demo-provider.example.org", Role.PROVIDER_ADMIN, "the PARS console"),
+    ]
+    if ledger.accounts.by_email(DEMO_EMAIL) is not None:
+        return accounts_
+    organisation = ledger.accounts.add_organisation(DEMO_ORGANISATION)
+    join_organisation(ledger, organisation.id, physician_id)
+    set_sharing(ledger, organisation.id, physician_id, True)
+    try:
+        provider = ledger.pars.provider(DEMO_PROVIDER_ACCME_ID)
+    except NotFoundError:
+        provider = add_provider(
+            ledger, DEMO_PROVIDER_ACCME_ID, "Demo CME Provider", "ws_user", "sandbox-password"
+        )
+    create_user(
+        ledger,
+        email=DEMO_EMAIL,
+        display_name="Dr Ada Demo",
+        role=Role.PHYSICIAN,
+        password=DEMO_PASSWORD,
+        physician_id=physician_id,
+    )
+    create_user(
+        ledger,
+        email=accounts_[1].email,
+        display_name="Demo Group Office",
+        role=Role.ORG_ADMIN,
+        password=DEMO_PASSWORD,
+        organisation_id=organisation.id,
+    )
+    create_user(
+        ledger,
+        email=accounts_[2].email,
+        display_name="Demo Provider Admin",
+        role=Role.PROVIDER_ADMIN,
+        password=DEMO_PASSWORD,
+        provider_id=provider.id,
+    )
+    return accounts_

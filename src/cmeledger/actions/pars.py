@@ -26,6 +26,7 @@ ACTIVITY_SAVE = "pars.activity.save"
 LEARNER_ADD = "pars.learner.add"
 LEARNER_DELETE = "pars.learner.delete"
 LEARNER_POLL = "pars.learner.poll"
+PARS_KINDS = (ACTIVITY_SAVE, LEARNER_ADD, LEARNER_DELETE, LEARNER_POLL)
 
 
 class ParsValidationError(CmeLedgerError):

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from cmeledger.actions.pars import ACTIVITY_SAVE, LEARNER_ADD, LEARNER_DELETE, LEARNER_POLL
+from cmeledger.actions.pars import (
+    ACTIVITY_SAVE,
+    LEARNER_ADD,
+    LEARNER_DELETE,
+    LEARNER_POLL,
+    PARS_KINDS,
+)
 from cmeledger.domain.pars.model import LearnerRecord, RecordAction
 from cmeledger.domain.pars.results import Credentials, CreditResult, CreditStatus, CreditStatusEntry
 from cmeledger.errors import CmeLedgerError
@@ -322,7 +328,7 @@ def run_once(
     sent together); returns "done", "retried", "failed" or None if none was due."""
     me = me or worker_name()
     with store.ledger(WORKER_SCOPE) as ledger:
-        job = ledger.jobs.claim(me, policy.lease)
+        job = ledger.jobs.claim(me, policy.lease, kinds=PARS_KINDS)
         jobs = [job] if job is not None else []
         if job is not None and job.kind == LEARNER_ADD and policy.batch > 1:
             provider_id = ledger.pars.record_provider(job.ref_id)

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from cmeledger.actions.import_batches import report_as_dict
 from cmeledger.actions.imports import (
     FileReport,
     accept_review_item,
@@ -155,29 +156,6 @@ def extract_command(
         raise typer.Exit(ExtractionError.exit_code)
 
 
-def _report_dict(report: FileReport) -> dict[str, Any]:
-    return {
-        "file": report.source,
-        "status": report.status,
-        "error": report.error,
-        "imported": report.count("imported"),
-        "duplicate": report.count("duplicate"),
-        "needs_review": report.count("needs_review"),
-        "warnings": report.warnings,
-        "records": [
-            {
-                "status": o.status,
-                "title": o.title,
-                "page": o.page,
-                "completion_id": None if o.completion_id is None else str(o.completion_id),
-                "review_item_id": None if o.review_item_id is None else str(o.review_item_id),
-                "reasons": o.reasons,
-            }
-            for o in report.outcomes
-        ],
-    }
-
-
 def import_command(
     physician_id: Annotated[str, typer.Argument(metavar="PHYSICIAN_ID")],
     files: Annotated[list[Path], typer.Argument(metavar="FILE...")],
@@ -209,7 +187,7 @@ def import_command(
             except (CmeLedgerError, DomainError) as exc:  # this file rolled back; go on
                 reports.append(FileReport(str(path), "failed", error=str(exc)))
             bar.advance(task)
-    data = [_report_dict(r) for r in reports]
+    data = [report_as_dict(r) for r in reports]
 
     def render() -> None:
         table = Table(

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from cmeledger.cli import admin, compliance, credits, imports, pars, physicians, rules
+from cmeledger.cli import admin, compliance, credits, imports, pars, physicians, rules, server
 from cmeledger.cli.common import err
 from cmeledger.domain.errors import DomainError
 from cmeledger.errors import CmeLedgerError
@@ -44,6 +44,9 @@ app.add_typer(pars.provider_app, name="provider")
 app.add_typer(pars.pars_app, name="pars")
 app.command("worker")(pars.worker_command)
 app.command("pars-sandbox")(pars.sandbox_command)
+app.command("serve")(server.serve_command)
+app.add_typer(server.user_app, name="user")
+app.add_typer(server.org_app, name="org")
 
 
 def _fail(message: str, code: int) -> None:

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cmeledger.storage.blobs import BlobStore
 from cmeledger.storage.crypto import FieldCipher
+from cmeledger.storage.repositories.accounts import AccountRepository
 from cmeledger.storage.repositories.audit import AuditRepository
 from cmeledger.storage.repositories.completions import CompletionRepository
 from cmeledger.storage.repositories.credentials import CredentialRepository
 from cmeledger.storage.repositories.documents import DocumentRepository
+from cmeledger.storage.repositories.import_batches import ImportBatchRepository
 from cmeledger.storage.repositories.jobs import JobRepository
 from cmeledger.storage.repositories.keyring import ensure_current_key
 from cmeledger.storage.repositories.pars import ParsRepository
@@ -43,6 +45,8 @@ class Ledger:
         self.sealed = SealedRepository(session, cipher)
         self.pars = ParsRepository(session, scope, cipher, self.audit)
         self.jobs = JobRepository(session)
+        self.accounts = AccountRepository(session)
+        self.imports = ImportBatchRepository(session, scope)
 
     @property
     def actor(self) -> str:

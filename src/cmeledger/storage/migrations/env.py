@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from cmeledger.settings import get_settings
+from cmeledger.storage import access_models  # noqa: F401 - registers its tables
 from cmeledger.storage.db import make_engine
 from cmeledger.storage.models import Base
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cmeledger.storage.access_models import OrganisationRow
 from cmeledger.storage.crypto import FieldCipher, field_aad
 from cmeledger.storage.models import (
     BoardCertificationRow,
@@ -28,7 +29,7 @@ class SealedColumn:
     column: str
     aad_field: str
     owner: str = "physician_id"
-    owner_kind: str = "physician"  # or "provider": whose data it is, for the audit entry
+    owner_kind: str = "physician"  # or provider, organisation: whose data, for the audit entry
 
     @property
     def table(self) -> str:
@@ -49,6 +50,13 @@ LEARNER_LICENSE = SealedColumn(
 )
 LEARNER_NPI = SealedColumn(ParsLearnerRecordRow, "npi_enc", "npi", **_LEARNER)
 LEARNER_BOARD_ID = SealedColumn(ParsLearnerRecordRow, "board_id_enc", "board_id", **_LEARNER)
+OIDC_SECRET = SealedColumn(
+    OrganisationRow,
+    "oidc_client_secret_enc",
+    "oidc_client_secret",
+    owner="id",
+    owner_kind="organisation",
+)
 SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     BIRTH,
     LICENSE_NUMBER,
@@ -59,6 +67,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     LEARNER_LICENSE,
     LEARNER_NPI,
     LEARNER_BOARD_ID,
+    OIDC_SECRET,
 )
 
 
@@ -118,7 +127,9 @@ def reveal_row(
     if kinds == {"physician"}:
         audit.record(event, entity_type, row_id, physician_id=owner_id, fields=names)
     else:
-        audit.record(event, entity_type, row_id, provider_id=str(owner_id), fields=names)
+        (kind,) = kinds
+        owner: dict[str, Any] = {f"{kind}_id": str(owner_id)}
+        audit.record(event, entity_type, row_id, fields=names, **owner)
     return values
 
 

@@ -1,0 +1,1 @@
+"""The web server: one ASGI app serving the REST API and the portal."""
