@@ -1,0 +1,1 @@
+"""Sending e-mail over SMTP (reminders before due dates)."""
