@@ -58,11 +58,13 @@ API_ROUTERS = (
     review,
     compliance,
     exports,
+    packets,
     organisations,
     pars,
 )
 PAGE_ROUTERS = (
     auth,
+    oidc,
     dashboard,
     uploads,
     review_pages,
