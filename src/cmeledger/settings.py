@@ -77,7 +77,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = True
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
-    smtp_url: SecretStr | None = None  # smtp://user:password@host:port, or smtps://…
+    # smtp://user:password@host:port[?starttls=1][&timeout=30] or smtps://… (mail/message.py)
+    smtp_url: SecretStr | None = None
     mail_from: str = "CME Ledger <noreply@localhost>"
     reminder_days: tuple[int, ...] = (90, 30, 7)
 

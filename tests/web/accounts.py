@@ -17,7 +17,7 @@ from cmeledger.domain.people import BoardType, Degree, MonthDay
 from cmeledger.storage.ledger import Store
 from cmeledger.storage.scope import Scope
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
+PASSWORD = "correct horse battery staple"
 OWNER = Scope.owner("test:web")
 
 

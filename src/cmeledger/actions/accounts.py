@@ -39,6 +39,11 @@ class Role(StrEnum):
     AUDITOR = "auditor"
 
 
+class TokenPurpose(StrEnum):
+    API = "api"  # the whole API, as the user
+    CALENDAR = "calendar"  # only the user's deadline feeds (calendar.ics)
+
+
 class SignInError(CmeLedgerError):
     """Wrong e-mail or password; deliberately does not say which."""
 
@@ -198,15 +203,21 @@ def authenticate(ledger: Ledger, email: str, password: str, client: str | None) 
     return user
 
 
-def record_failure(ledger: Ledger, email: str, client: str | None) -> None:
+def record_failure(ledger: Ledger, email: str, client: str | None, *, window: int) -> None:
     address = email.strip().lower()
+    # Failures older than the longest window no longer count; dropping them keeps it small.
+    ledger.accounts.purge_failures_before(utcnow() - timedelta(seconds=window))
     for key in _throttle_keys(address, client):
         ledger.accounts.add_failure(key)
     ledger.audit.record(events.USER_SIGN_IN_FAILED, "user", None, client=client or "")
 
 
 def start_session(ledger: Ledger, user: User, *, ttl: timedelta, via: str) -> tuple[str, str]:
-    """A fresh session id (never one the browser brought: no fixation) and its CSRF token."""
+    """A fresh session id (never one the browser brought: no fixation) and its CSRF token.
+
+    Expired sessions are swept here, on an indexed column, so the table does not grow
+    without a separate cleaning job."""
+    ledger.accounts.purge_expired_sessions()
     session_id = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     ledger.accounts.add_session(_digest(session_id), user.id, csrf, ttl)
@@ -230,20 +241,28 @@ def csrf_matches(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def create_token(ledger: Ledger, user: User, name: str) -> tuple[ApiToken, str]:
+def create_token(
+    ledger: Ledger, user: User, name: str, *, purpose: TokenPurpose = TokenPurpose.API
+) -> tuple[ApiToken, str]:
     """The token is shown once; only its hash is kept."""
     if not name.strip():
         raise CmeLedgerError("give the token a name that says what uses it")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ledger.accounts.add_token(user.id, name.strip()[:100], _digest(secret), secret[:12])
-    ledger.audit.record(events.API_TOKEN_CREATED, "api_token", token.id, name=token.name)
+    token = ledger.accounts.add_token(
+        user.id, name.strip()[:100], _digest(secret), secret[:12], purpose.value
+    )
+    ledger.audit.record(
+        events.API_TOKEN_CREATED, "api_token", token.id, name=token.name, purpose=purpose.value
+    )
     return token, secret
 
 
-def token_user(ledger: Ledger, secret: str) -> User | None:
+def token_user(
+    ledger: Ledger, secret: str, *, purpose: TokenPurpose = TokenPurpose.API
+) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    user = ledger.accounts.user_for_token(_digest(secret))
+    user = ledger.accounts.user_for_token(_digest(secret), purpose.value)
     return None if user is None or user.disabled else user
 
 

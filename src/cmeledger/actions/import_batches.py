@@ -54,7 +54,7 @@ def report_as_dict(report: FileReport) -> dict[str, Any]:
     }
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
     """The name as shown to people: no directories (a name like ../../etc/passwd or
     C:\\x\\y.pdf keeps only its last part) and no control characters."""
     last = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -71,7 +71,7 @@ def queue_import(
     for name, stream in files:
         if len(stored) == MAX_FILES:
             raise CmeLedgerError(f"at most {MAX_FILES} files per upload; send the rest next")
-        shown = _safe_name(name)
+        shown = safe_name(name)
         blob = ledger.blobs.put(stream, shown)
         if blob.size == 0:
             raise CmeLedgerError(f"{shown} is empty (0 bytes); nothing was uploaded")

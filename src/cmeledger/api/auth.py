@@ -54,10 +54,6 @@ class Caller:
                 )
             yield ledger
 
-    def writer(self) -> Principal:
-        self.principal.require_ledger_writer()
-        return self.principal
-
 
 def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None

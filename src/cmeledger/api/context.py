@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
@@ -16,7 +16,6 @@ from cmeledger.storage.ledger import Store
 class Services:
     store: Store
     settings: Settings
-    started: list[str] = field(default_factory=list)
 
     @property
     def session_ttl(self) -> timedelta:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import Query
@@ -59,12 +59,16 @@ class SessionOut(BaseModel):
 
 class TokenIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
+    purpose: Literal["api", "calendar"] = Field(
+        default="api", description="calendar tokens open only the calendar.ics feeds"
+    )
 
 
 class TokenOut(BaseModel):
     id: UUID
     name: str
     prefix: str
+    purpose: str = Field(description="api: the whole API; calendar: only calendar.ics")
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool

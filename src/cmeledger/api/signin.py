@@ -26,7 +26,7 @@ def sign_in(svc: Services, request: Request, email: str, password: str) -> tuple
             )
     except accounts.SignInError:
         with svc.store.ledger(Scope.owner(AUTH_ACTOR)) as ledger:
-            accounts.record_failure(ledger, email, client)
+            accounts.record_failure(ledger, email, client, window=window)
         raise
     return user, session_id, csrf
 

@@ -52,3 +52,6 @@ IMPORT_BATCH_QUEUED: Final = "import_batch.queued"
 IMPORT_BATCH_FINISHED: Final = "import_batch.finished"
 REMINDER_SENT: Final = "reminder.sent"
 AUDIT_PACKET_CREATED: Final = "audit_packet.created"
+ORGANISATION_SECRET_READ: Final = "organisation.sensitive_read"  # noqa: S105 - an event name
+USER_OIDC_LINKED: Final = "user.oidc_linked"
+PHYSICIAN_UPDATED: Final = "physician.updated"

@@ -9,7 +9,18 @@ from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from cmeledger.cli import admin, compliance, credits, imports, pars, physicians, rules, server
+from cmeledger.cli import (
+    admin,
+    compliance,
+    credits,
+    imports,
+    packet,
+    pars,
+    physicians,
+    remind,
+    rules,
+    server,
+)
 from cmeledger.cli.common import err
 from cmeledger.domain.errors import DomainError
 from cmeledger.errors import CmeLedgerError
@@ -47,6 +58,8 @@ app.command("pars-sandbox")(pars.sandbox_command)
 app.command("serve")(server.serve_command)
 app.add_typer(server.user_app, name="user")
 app.add_typer(server.org_app, name="org")
+app.command("remind")(remind.remind_command)
+app.command("packet")(packet.packet_command)
 
 
 def _fail(message: str, code: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,8 +25,19 @@ class PdfPageText:
     chars: int
 
 
+# PDFium is not thread-safe, and the server reads PDFs from several threads (requests in a
+# thread pool, the import worker): every use of pypdfium2 holds this lock. Re-entrant, so a
+# caller holding it (the audit packet merging documents) may open PDFs through open_pdf.
+PDFIUM_LOCK = threading.RLock()
+
+
 @contextmanager
 def open_pdf(data: bytes, source: str, *, max_pages: int) -> Iterator[pdfium.PdfDocument]:
+    with PDFIUM_LOCK:
+        yield from _opened(data, source, max_pages=max_pages)
+
+
+def _opened(data: bytes, source: str, *, max_pages: int) -> Iterator[pdfium.PdfDocument]:
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:

@@ -21,6 +21,7 @@ from cmeledger.storage.repositories.jobs import JobRepository
 from cmeledger.storage.repositories.keyring import ensure_current_key
 from cmeledger.storage.repositories.pars import ParsRepository
 from cmeledger.storage.repositories.physicians import PhysicianRepository
+from cmeledger.storage.repositories.reminders import ReminderRepository
 from cmeledger.storage.repositories.review import ReviewRepository
 from cmeledger.storage.repositories.sealed import SealedRepository
 from cmeledger.storage.scope import Scope
@@ -47,6 +48,7 @@ class Ledger:
         self.jobs = JobRepository(session)
         self.accounts = AccountRepository(session)
         self.imports = ImportBatchRepository(session, scope)
+        self.reminders = ReminderRepository(session, scope)
 
     @property
     def actor(self) -> str:

@@ -35,6 +35,7 @@ def _token_out(token: ApiToken) -> TokenOut:
         id=token.id,
         name=token.name,
         prefix=token.prefix,
+        purpose=token.purpose,
         created_at=token.created_at,
         last_used_at=token.last_used_at,
         revoked=token.revoked,
@@ -75,7 +76,9 @@ def list_tokens(caller: CallerDep) -> list[TokenOut]:
 def create_token(body: TokenIn, caller: CallerDep) -> NewTokenOut:
     """A bearer token for scripts: `Authorization: Bearer cmel_…`. Shown once."""
     with caller.ledger() as ledger:
-        token, secret = accounts.create_token(ledger, caller.principal.user, body.name)
+        token, secret = accounts.create_token(
+            ledger, caller.principal.user, body.name, purpose=accounts.TokenPurpose(body.purpose)
+        )
     return NewTokenOut(**_token_out(token).model_dump(), token=secret)
 
 

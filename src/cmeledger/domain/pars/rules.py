@@ -88,7 +88,16 @@ def _steps(amount: Decimal, step: Decimal) -> bool:
 def window_closes(completed_on: date, rules: ParsRules) -> date:
     """The last day PARS takes a learner record completed on `completed_on`."""
     extra = 1 if rules.window is Window.ACCME_FAQ else 2
+    if completed_on.year + extra > date.max.year:
+        return date.max  # a date near 9999 is refused as in the future, not crashed on
     return date(completed_on.year + extra, 3, 31)
+
+
+def _months_after(day: date, months: int) -> date:
+    try:
+        return add_months(day, months)
+    except ValueError:  # past the year 9999: no end date can be later
+        return date.max
 
 
 def validate_activity(activity: Activity, rules: ParsRules) -> list[Problem]:
@@ -114,7 +123,7 @@ def validate_activity(activity: Activity, rules: ParsRules) -> list[Problem]:
             if activity.format is ActivityFormat.ENDURING
             else rules.other_max_months
         )
-        if activity.end > add_months(activity.start, months):
+        if activity.end > _months_after(activity.start, months):
             bad(
                 "ACT-002",
                 "endDateTime",

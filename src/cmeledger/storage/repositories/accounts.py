@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cmeledger.audit import events
 from cmeledger.errors import ConflictError, NotFoundError
 from cmeledger.storage.access_models import (
     ApiTokenRow,
@@ -26,7 +27,8 @@ from cmeledger.storage.access_models import (
     WebSessionRow,
 )
 from cmeledger.storage.crypto import FieldCipher
-from cmeledger.storage.repositories.sealed import OIDC_SECRET, seal
+from cmeledger.storage.repositories.audit import AuditRepository
+from cmeledger.storage.repositories.sealed import OIDC_SECRET, reveal, seal
 
 
 def utcnow() -> datetime:
@@ -62,6 +64,7 @@ class ApiToken:
     id: UUID
     name: str
     prefix: str
+    purpose: str
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool
@@ -73,6 +76,31 @@ class Organisation:
     name: str
     oidc_issuer: str | None
     oidc_client_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OidcClient:
+    """How this server signs people in through an organisation's identity provider."""
+
+    organisation_id: UUID
+    organisation_name: str
+    issuer: str
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:
+        return f"OidcClient({self.organisation_name!r}, issuer={self.issuer!r})"
+
+
+def _member_of(organisation_id: UUID) -> ColumnElement[bool]:
+    """Users an organisation may vouch for: its own staff (admins, auditors), and the
+    physicians on its roster who chose to share with it. A physician merely put on a roster
+    has agreed to nothing, so the organisation's identity provider cannot sign them in."""
+    sharing = select(MembershipRow.physician_id).where(
+        MembershipRow.organisation_id == organisation_id,
+        MembershipRow.shares_since.is_not(None),
+    )
+    return or_(UserRow.organisation_id == organisation_id, UserRow.physician_id.in_(sharing))
 
 
 def _user(row: UserRow) -> User:
@@ -152,6 +180,29 @@ class AccountRepository:
             .values(oidc_issuer=issuer, oidc_subject=subject)
         )
 
+    def oidc_candidate(
+        self, organisation_id: UUID, email: str
+    ) -> tuple[User, tuple[str, str] | None] | None:
+        """The organisation's user with this e-mail address, and the (issuer, subject) it is
+        already linked to, if any."""
+        row = self._session.scalars(
+            select(UserRow).where(UserRow.email == email, _member_of(organisation_id))
+        ).one_or_none()
+        if row is None:
+            return None
+        linked = (
+            (row.oidc_issuer, row.oidc_subject)
+            if row.oidc_issuer is not None and row.oidc_subject is not None
+            else None
+        )
+        return _user(row), linked
+
+    def belongs_to(self, user_id: UUID, organisation_id: UUID) -> bool:
+        found = self._session.scalar(
+            select(UserRow.id).where(UserRow.id == user_id, _member_of(organisation_id))
+        )
+        return found is not None
+
     def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
         self._session.execute(
             update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
@@ -201,24 +252,31 @@ class AccountRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     # API tokens --------------------------------------------------------------------------
-    def add_token(self, user_id: UUID, name: str, token_hash: str, prefix: str) -> ApiToken:
+    def add_token(
+        self, user_id: UUID, name: str, token_hash: str, prefix: str, purpose: str
+    ) -> ApiToken:
         row = ApiTokenRow(
             id=uuid.uuid4(),
             user_id=user_id,
             name=name,
             token_hash=token_hash,
             prefix=prefix,
+            purpose=purpose,
             created_at=utcnow(),
         )
         self._session.add(row)
         self._session.flush()
         return _token(row)
 
-    def user_for_token(self, token_hash: str) -> User | None:
+    def user_for_token(self, token_hash: str, purpose: str) -> User | None:
         found = self._session.execute(
             select(ApiTokenRow, UserRow)
             .join(UserRow, UserRow.id == ApiTokenRow.user_id)
-            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked_at.is_(None))
+            .where(
+                ApiTokenRow.token_hash == token_hash,
+                ApiTokenRow.purpose == purpose,
+                ApiTokenRow.revoked_at.is_(None),
+            )
         ).one_or_none()
         if found is None:
             return None
@@ -261,6 +319,9 @@ class AccountRepository:
             )
         ).one()
         return int(count), None if oldest is None else _aware(oldest)
+
+    def purge_failures_before(self, cutoff: datetime) -> None:
+        self._session.execute(delete(LoginFailureRow).where(LoginFailureRow.at <= cutoff))
 
     def clear_failures(self, key: str) -> None:
         self._session.execute(delete(LoginFailureRow).where(LoginFailureRow.key == key))
@@ -327,6 +388,31 @@ class AccountRepository:
             raise NotFoundError(f"no organisation {organisation_id}")
         return Organisation(row.id, row.name, row.oidc_issuer, row.oidc_client_id)
 
+    def oidc_client(
+        self, organisation_id: UUID, cipher: FieldCipher, audit: AuditRepository
+    ) -> OidcClient:
+        """The organisation's OpenID Connect client; reading its secret is audited."""
+        row = self._session.get(OrganisationRow, organisation_id)
+        if row is None:
+            raise NotFoundError(f"no organisation {organisation_id}")
+        if (
+            row.oidc_issuer is None
+            or row.oidc_client_id is None
+            or row.oidc_client_secret_enc is None
+        ):
+            raise NotFoundError(f"organisation {row.name} does not sign in through OpenID Connect")
+        secret = reveal(
+            cipher,
+            audit,
+            OIDC_SECRET,
+            row.oidc_client_secret_enc,
+            row_id=row.id,
+            owner_id=row.id,
+            event=events.ORGANISATION_SECRET_READ,
+            entity_type="organisation",
+        )
+        return OidcClient(row.id, row.name, row.oidc_issuer, row.oidc_client_id, secret)
+
     def organisations(self) -> list[Organisation]:
         rows = self._session.scalars(select(OrganisationRow).order_by(OrganisationRow.name))
         return [Organisation(r.id, r.name, r.oidc_issuer, r.oidc_client_id) for r in rows]
@@ -392,6 +478,7 @@ def _token(row: ApiTokenRow) -> ApiToken:
         row.id,
         row.name,
         row.prefix,
+        row.purpose,
         _aware(row.created_at),
         None if row.last_used_at is None else _aware(row.last_used_at),
         row.revoked_at is not None,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from cmeledger.audit import events
@@ -32,6 +32,14 @@ from cmeledger.storage.models import (
 )
 from cmeledger.storage.repositories.audit import AuditRepository
 from cmeledger.storage.scope import Scope
+
+CREDIT_SORTS = ("date", "title", "hours")
+
+
+def _like_pattern(text: str) -> str:
+    """`text` as a LIKE pattern that matches it literally, anywhere in the value."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def activity_values(activity: Activity, now: datetime) -> dict[str, Any]:
@@ -269,49 +277,7 @@ class CompletionRepository:
             .scalars()
             .all()
         )
-        if not rows:
-            return []
-        ids = [r.id for r in rows]
-        credits: dict[UUID, list[CreditClaim]] = defaultdict(list)
-        for c in self._session.execute(
-            select(CompletionCreditRow)
-            .where(CompletionCreditRow.completion_id.in_(ids))
-            .order_by(CompletionCreditRow.type_code)
-        ).scalars():
-            credits[c.completion_id].append(CreditClaim(c.type_code, c.amount))
-        provenance: dict[UUID, list[Provenance]] = defaultdict(list)
-        for p in self._session.execute(
-            select(ProvenanceRow)
-            .where(ProvenanceRow.completion_id.in_(ids))
-            .order_by(ProvenanceRow.id)
-        ).scalars():
-            provenance[p.completion_id].append(
-                Provenance(
-                    source_kind=SourceKind(p.source_kind),
-                    method=p.method,
-                    confidence=Decimal(p.confidence_milli).scaleb(-3),
-                    document_sha256=p.document_sha256,
-                    page=p.page,
-                    detail=p.detail,
-                )
-            )
-        activities = self._activities(
-            self._session.execute(
-                select(ActivityRow).where(ActivityRow.id.in_({r.activity_id for r in rows}))
-            ).scalars()
-        )
-        return [
-            Completion(
-                id=r.id,
-                physician_id=r.physician_id,
-                activity=activities[r.activity_id],
-                completed_on=r.completed_on,
-                credits=tuple(credits[r.id]),
-                topics=tuple(r.topics),
-                provenance=tuple(provenance[r.id]),
-            )
-            for r in rows
-        ]
+        return self._hydrate(rows)
 
     def add_provenance(
         self, physician_id: UUID, completion_id: UUID, provenance: Provenance
@@ -404,3 +370,136 @@ class CompletionRepository:
         self._audit.record(
             events.COMPLETION_DELETED, "completion", completion_id, physician_id=physician_id
         )
+
+    # --- one credit, and pages of them ------------------------------------------------------
+    def one(self, physician_id: UUID, completion_id: UUID, *, lock: bool = False) -> Completion:
+        """One completion with its credits and provenance. `lock` holds its row until the
+        transaction ends, so a check-then-write (If-Match) cannot be overtaken."""
+        query = select(CompletionRow).where(
+            CompletionRow.id == completion_id,
+            CompletionRow.physician_id == physician_id,
+            self._scope.clause(CompletionRow.physician_id),
+        )
+        if lock:
+            query = query.with_for_update()
+        row = self._session.execute(query).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"no credit {completion_id} for physician {physician_id}")
+        return self._hydrate([row])[0]
+
+    def page(
+        self,
+        physician_id: UUID,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        title_contains: str | None = None,
+        source: SourceKind | None = None,
+        sort: str = "date",
+        descending: bool = True,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[Completion], int]:
+        """One page of a physician's completions, filtered and sorted in the database, and the
+        number that match. `sort` is date, title or hours (the largest credit amount)."""
+        if sort not in CREDIT_SORTS:
+            raise ValueError(f"sort must be one of {CREDIT_SORTS}")
+        self._require_physician(physician_id)
+        conditions: list[Any] = [
+            CompletionRow.physician_id == physician_id,
+            self._scope.clause(CompletionRow.physician_id),
+        ]
+        if since is not None:
+            conditions.append(CompletionRow.completed_on >= since)
+        if until is not None:
+            conditions.append(CompletionRow.completed_on <= until)
+        if title_contains:
+            conditions.append(ActivityRow.title.ilike(_like_pattern(title_contains), escape="\\"))
+        if source is not None:
+            conditions.append(
+                exists().where(
+                    ProvenanceRow.completion_id == CompletionRow.id,
+                    ProvenanceRow.source_kind == source.value,
+                )
+            )
+        joined = select(CompletionRow.id).join(
+            ActivityRow, ActivityRow.id == CompletionRow.activity_id
+        )
+        total = int(
+            self._session.execute(
+                select(func.count()).select_from(joined.where(*conditions).subquery())
+            ).scalar_one()
+        )
+        hours = (
+            select(func.max(_COMPLETION_CREDITS.c.amount))
+            .where(_COMPLETION_CREDITS.c.completion_id == CompletionRow.id)
+            .scalar_subquery()
+        )
+        key: Any = {
+            "date": CompletionRow.completed_on,
+            "title": func.lower(ActivityRow.title),
+            "hours": hours,
+        }[sort]
+        order = [key.desc() if descending else key.asc()]
+        if sort != "date":
+            order.append(CompletionRow.completed_on.desc())
+        order.append(CompletionRow.id.desc() if descending else CompletionRow.id.asc())
+        rows = (
+            self._session.execute(
+                select(CompletionRow)
+                .join(ActivityRow, ActivityRow.id == CompletionRow.activity_id)
+                .where(*conditions)
+                .order_by(*order)
+                .limit(limit)
+                .offset(offset)
+            )
+            .scalars()
+            .all()
+        )
+        return self._hydrate(rows), total
+
+    def _hydrate(self, rows: Sequence[CompletionRow]) -> list[Completion]:
+        """Completions with their credits, provenance and activity, in the order of `rows`."""
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        credits: dict[UUID, list[CreditClaim]] = defaultdict(list)
+        for c in self._session.execute(
+            select(CompletionCreditRow)
+            .where(CompletionCreditRow.completion_id.in_(ids))
+            .order_by(CompletionCreditRow.type_code)
+        ).scalars():
+            credits[c.completion_id].append(CreditClaim(c.type_code, c.amount))
+        provenance: dict[UUID, list[Provenance]] = defaultdict(list)
+        for p in self._session.execute(
+            select(ProvenanceRow)
+            .where(ProvenanceRow.completion_id.in_(ids))
+            .order_by(ProvenanceRow.id)
+        ).scalars():
+            provenance[p.completion_id].append(
+                Provenance(
+                    source_kind=SourceKind(p.source_kind),
+                    method=p.method,
+                    confidence=Decimal(p.confidence_milli).scaleb(-3),
+                    document_sha256=p.document_sha256,
+                    page=p.page,
+                    detail=p.detail,
+                )
+            )
+        activities = self._activities(
+            self._session.execute(
+                select(ActivityRow).where(ActivityRow.id.in_({r.activity_id for r in rows}))
+            ).scalars()
+        )
+        return [
+            Completion(
+                id=r.id,
+                physician_id=r.physician_id,
+                activity=activities[r.activity_id],
+                completed_on=r.completed_on,
+                credits=tuple(credits[r.id]),
+                topics=tuple(r.topics),
+                provenance=tuple(provenance[r.id]),
+            )
+            for r in rows
+        ]

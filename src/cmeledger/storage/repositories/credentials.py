@@ -17,7 +17,7 @@ from cmeledger.domain.people import (
     License,
     LicenseStatus,
 )
-from cmeledger.errors import ConflictError
+from cmeledger.errors import ConflictError, NotFoundError
 from cmeledger.storage.crypto import FieldCipher
 from cmeledger.storage.models import BoardCertificationRow, DeaRegistrationRow, LicenseRow
 from cmeledger.storage.repositories.audit import AuditRepository
@@ -314,3 +314,78 @@ class CredentialRepository:
                 )
             )
         return regs
+
+    # --- one record by id (each read of a number is audited) ------------------------------
+    def license(self, physician_id: UUID, license_id: UUID) -> License:
+        row = self._session.execute(
+            select(LicenseRow).where(
+                LicenseRow.id == license_id,
+                LicenseRow.physician_id == physician_id,
+                self._scope.clause(LicenseRow.physician_id),
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"no licence {license_id} for physician {physician_id}")
+        return self._reveal_license(row)
+
+    def certification(self, physician_id: UUID, certification_id: UUID) -> BoardCertification:
+        row = self._session.execute(
+            select(BoardCertificationRow).where(
+                BoardCertificationRow.id == certification_id,
+                BoardCertificationRow.physician_id == physician_id,
+                self._scope.clause(BoardCertificationRow.physician_id),
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"no certification {certification_id} for physician {physician_id}")
+        board_id = None
+        if row.board_id_enc is not None:
+            board_id = reveal(
+                self._cipher,
+                self._audit,
+                BOARD_ID,
+                row.board_id_enc,
+                row_id=row.id,
+                owner_id=row.physician_id,
+                event=events.CERTIFICATION_SENSITIVE_READ,
+                entity_type="certification",
+            )
+        return BoardCertification(
+            id=row.id,
+            physician_id=row.physician_id,
+            board=row.board,
+            specialty=row.specialty,
+            board_id=board_id,
+            starts=row.starts,
+            ends=row.ends,
+        )
+
+    def dea_registration(self, physician_id: UUID, registration_id: UUID) -> DeaRegistration:
+        row = self._session.execute(
+            select(DeaRegistrationRow).where(
+                DeaRegistrationRow.id == registration_id,
+                DeaRegistrationRow.physician_id == physician_id,
+                self._scope.clause(DeaRegistrationRow.physician_id),
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(
+                f"no DEA registration {registration_id} for physician {physician_id}"
+            )
+        number = reveal(
+            self._cipher,
+            self._audit,
+            DEA_NUMBER,
+            row.number_enc,
+            row_id=row.id,
+            owner_id=row.physician_id,
+            event=events.DEA_SENSITIVE_READ,
+            entity_type="dea",
+        )
+        return DeaRegistration(
+            id=row.id,
+            physician_id=row.physician_id,
+            number=number,
+            expires=row.expires,
+            issued=row.issued,
+        )

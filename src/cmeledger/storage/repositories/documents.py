@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cmeledger.audit import events
+from cmeledger.errors import NotFoundError
 from cmeledger.storage.models import DocumentRow
 from cmeledger.storage.repositories.audit import AuditRepository
 from cmeledger.storage.scope import Scope
@@ -77,6 +78,48 @@ class DocumentRepository:
             .order_by(DocumentRow.created_at, DocumentRow.id)
         ).scalars()
         return [_document(r) for r in rows]
+
+    def get(self, physician_id: UUID, document_id: UUID) -> Document:
+        row = self._session.execute(
+            select(DocumentRow).where(
+                DocumentRow.id == document_id,
+                DocumentRow.physician_id == physician_id,
+                self._scope.clause(DocumentRow.physician_id),
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"no document {document_id} for physician {physician_id}")
+        return _document(row)
+
+    def by_sha256(self, physician_id: UUID, sha256: str) -> Document | None:
+        row = self._session.execute(
+            select(DocumentRow).where(
+                DocumentRow.physician_id == physician_id,
+                DocumentRow.sha256 == sha256,
+                self._scope.clause(DocumentRow.physician_id),
+            )
+        ).scalar_one_or_none()
+        return None if row is None else _document(row)
+
+    def page(self, physician_id: UUID, *, limit: int, offset: int) -> tuple[list[Document], int]:
+        """Newest first, and how many the physician has in all."""
+        where = (
+            DocumentRow.physician_id == physician_id,
+            self._scope.clause(DocumentRow.physician_id),
+        )
+        total = int(
+            self._session.execute(
+                select(func.count()).select_from(DocumentRow).where(*where)
+            ).scalar_one()
+        )
+        rows = self._session.execute(
+            select(DocumentRow)
+            .where(*where)
+            .order_by(DocumentRow.created_at.desc(), DocumentRow.id)
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+        return [_document(r) for r in rows], total
 
 
 def _document(row: DocumentRow) -> Document:

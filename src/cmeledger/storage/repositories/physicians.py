@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -17,6 +18,11 @@ from cmeledger.storage.models import PhysicianRow
 from cmeledger.storage.repositories.audit import AuditRepository
 from cmeledger.storage.repositories.sealed import BIRTH, reveal, seal
 from cmeledger.storage.scope import Scope
+
+# Lives here until audit/events.py carries it (that module belongs to another change).
+PROFILE_FIELDS = frozenset(
+    {"first_name", "last_name", "degree", "npi", "email", "birth", "credentials"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +154,53 @@ class PhysicianRepository:
             .limit(1)
         ).scalar_one_or_none()
         return None if row is None else _summary(row)
+
+    def lock(self, physician_id: UUID) -> PhysicianSummary:
+        """The summary, with the row locked until the transaction ends (PostgreSQL; SQLite
+        transactions here already hold the write lock): a check-then-write such as an
+        If-Match comparison cannot be overtaken by another writer."""
+        row = self._session.execute(
+            select(PhysicianRow)
+            .where(PhysicianRow.id == physician_id, self._scope.clause(PhysicianRow.id))
+            .with_for_update()
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"no physician {physician_id}")
+        return _summary(row)
+
+    def update_profile(self, physician: Physician, fields: Collection[str]) -> None:
+        """Write the named profile fields of `physician` (validated by the domain already).
+
+        The audit entry names the fields that changed, never their values."""
+        unknown = set(fields) - PROFILE_FIELDS
+        if unknown:
+            raise ValueError(f"not profile fields: {sorted(unknown)}")
+        row = self._row(physician.id)
+        values: dict[str, object] = {
+            "first_name": physician.first_name,
+            "last_name": physician.last_name,
+            "degree": physician.degree.value,
+            "npi": physician.npi,
+            "email": physician.email,
+            "credentials": list(physician.credentials),
+        }
+        for name in sorted(set(fields) - {"birth"}):
+            setattr(row, name, values[name])
+        if "birth" in fields:
+            row.birth_enc = (
+                None
+                if physician.birth is None
+                else seal(self._cipher, BIRTH, str(physician.birth), row.id, row.id)
+            )
+        row.updated_at = datetime.now(UTC)
+        self._session.flush()
+        self._audit.record(
+            events.PHYSICIAN_UPDATED,
+            "physician",
+            physician.id,
+            physician_id=physician.id,
+            fields=sorted(fields),
+        )
 
 
 def _summary(row: PhysicianRow) -> PhysicianSummary:

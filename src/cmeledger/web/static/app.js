@@ -2,6 +2,8 @@
 // progress, and focus after htmx swaps. Works without it: every form also posts normally.
 (function () {
   "use strict";
+  // Parts that need this script (the drop zone) are hidden until it runs: class "js".
+  document.documentElement.classList.add("js");
   function csrf() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute("content") : "";
