@@ -24,8 +24,7 @@ from cmeledger.actions.audit_packet import (
 )
 from cmeledger.domain.activities import Completion
 from cmeledger.domain.compliance import Status
-from cmeledger.domain.credit_taxonomy import credit_type
-from cmeledger.domain.errors import DomainError
+from cmeledger.reports.labels import category_label, credit_label, topic_label
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -73,21 +72,6 @@ def stamp(value: datetime) -> str:
     return f"{day(value.astimezone(UTC).date())}, {value.astimezone(UTC):%H:%M} UTC"
 
 
-def credit_label(code: str) -> str:
-    try:
-        return credit_type(code).label
-    except DomainError:
-        return code  # a type retired from the taxonomy still prints as recorded
-
-
-def category_label(category: str) -> str:
-    return " or ".join(credit_label(code) for code in category.split("|"))
-
-
-def humanise(tag: str) -> str:
-    return tag.replace("_", " ")
-
-
 def explained(explanation: tuple[str, ...]) -> Explained:
     """The lines that say what counted; credits that did not count are summed up, not listed
     (the credit table shows every credit)."""
@@ -126,7 +110,7 @@ def _environment() -> Environment:
         stamp=stamp,
         credit=credit_label,
         category=category_label,
-        topic=humanise,
+        topic=topic_label,
         size=size,
         explained=explained,
         status=lambda status: _STATUS.get(status, str(status)),

@@ -20,9 +20,8 @@ from starlette.datastructures import FormData
 
 from cmeledger.actions.accounts import Role
 from cmeledger.api.auth import Caller
-from cmeledger.domain.credit_taxonomy import credit_type
-from cmeledger.domain.errors import DomainError
 from cmeledger.errors import NotFoundError
+from cmeledger.reports.labels import category_label, credit_label, topic_label
 from cmeledger.storage.ledger import Ledger
 from cmeledger.storage.repositories.physicians import PhysicianSummary
 from cmeledger.web.pages import render
@@ -117,22 +116,6 @@ def wants_partial(request: Request) -> bool:
     return (
         headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
     )
-
-
-def credit_label(code: str) -> str:
-    try:
-        return credit_type(code).label
-    except DomainError:
-        return code  # a code from an older taxonomy is shown as written
-
-
-def category_label(category: str) -> str:
-    """`ama_pra_1|aafp_prescribed` in words: the credit types' labels joined with "or"."""
-    return " or ".join(credit_label(code) for code in category.split("|"))
-
-
-def topic_label(tag: str) -> str:
-    return tag.replace("_", " ")
 
 
 def page(

@@ -47,7 +47,7 @@ def test_it_shows_a_card_for_each_licence_certification_and_dea_registration(
     assert '<progress max="50" value="2"' in card
     assert "30 Jun 2027" in card and "in-progress" in card
     assert 'href="https://www.mbc.ca.gov/' in card
-    assert "end of life care: <strong>12 h</strong>" in card
+    assert "End of life care: <strong>12 h</strong>" in card
     assert "What to take next" in html and "Any AMA PRA Category 1 credit" in html
 
 
@@ -69,7 +69,7 @@ def test_it_counts_a_new_credit_on_the_dashboard(
     card = _ca_card(client.get("/", params={"as_of": AS_OF}).text)
     assert before == ("2", "50")
     assert _earned(card) == ("5.5", "50")
-    assert "end of life care: <strong>8.5 h</strong>" in card
+    assert "End of life care: <strong>8.5 h</strong>" in card
 
 
 def test_it_links_the_review_queue_when_items_wait(

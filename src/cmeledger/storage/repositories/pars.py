@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,19 +24,34 @@ from cmeledger.domain.pars.model import (
     LearnerRecord,
     RecordAction,
 )
-from cmeledger.domain.pars.plain import activity_from_plain, activity_to_plain
+from cmeledger.domain.pars.plain import activity_to_plain
 from cmeledger.domain.pars.results import Credentials
 from cmeledger.domain.people import MonthDay
 from cmeledger.errors import ConflictError, NotFoundError
 from cmeledger.storage.crypto import FieldCipher
 from cmeledger.storage.models import (
-    JobRow,
     ParsActivityRow,
     ParsCreditRow,
     ParsLearnerRecordRow,
     ParsProviderRow,
 )
 from cmeledger.storage.repositories.audit import AuditRepository
+from cmeledger.storage.repositories.pars_reads import ParsReads
+from cmeledger.storage.repositories.pars_rows import (
+    CreditState as CreditState,
+)
+from cmeledger.storage.repositories.pars_rows import (
+    Provider as Provider,
+)
+from cmeledger.storage.repositories.pars_rows import (
+    StoredActivity as StoredActivity,
+)
+from cmeledger.storage.repositories.pars_rows import (
+    credit_query,
+    credit_state,
+    provider_of,
+    stored_activity,
+)
 from cmeledger.storage.repositories.sealed import (
     LEARNER_BIRTH,
     LEARNER_BOARD_ID,
@@ -57,41 +70,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class Provider:
-    id: UUID
-    accme_id: str
-    name: str
-    ws_user: str | None
-    has_password: bool
+class ParsRepository(ParsReads):
+    """Writes, and the reads the outbox and CLI need; the portal's pages are in ParsReads."""
 
-
-@dataclass(frozen=True, slots=True)
-class StoredActivity:
-    id: UUID
-    provider_id: UUID
-    activity: Activity
-    state: str
-    problems: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CreditState:
-    credit_id: str
-    record_id: UUID
-    activity_title: str
-    accme_activity_id: str | None
-    learner: str  # "Last, First"
-    completed_on: date
-    certification: str
-    board: str | None
-    amount: Decimal
-    state: str
-    reason: str | None
-    action: str
-
-
-class ParsRepository:
     def __init__(
         self, session: Session, scope: Scope, cipher: FieldCipher, audit: AuditRepository
     ) -> None:
@@ -122,28 +103,12 @@ class ParsRepository:
         except IntegrityError:
             raise ConflictError(f"provider {accme_id} already exists") from None
         self._audit.record(events.PROVIDER_CREATED, "pars_provider", provider_id, name=name)
-        return self._provider(row)
-
-    @staticmethod
-    def _provider(row: ParsProviderRow) -> Provider:
-        return Provider(
-            row.id, row.accme_id, row.name, row.ws_user, row.ws_password_enc is not None
-        )
-
-    def _provider_row(self, provider_id: UUID) -> ParsProviderRow:
-        row = self._session.execute(
-            select(ParsProviderRow).where(
-                ParsProviderRow.id == provider_id, self._scope.provider_clause(ParsProviderRow.id)
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            raise NotFoundError(f"no provider {provider_id}")
-        return row
+        return provider_of(row)
 
     def provider(self, key: UUID | str) -> Provider:
         """By our id, or by the 7-digit ACCME provider ID."""
         if isinstance(key, UUID):
-            return self._provider(self._provider_row(key))
+            return provider_of(self._provider_row(key))
         row = self._session.execute(
             select(ParsProviderRow).where(
                 ParsProviderRow.accme_id == key, self._scope.provider_clause(ParsProviderRow.id)
@@ -151,7 +116,7 @@ class ParsRepository:
         ).scalar_one_or_none()
         if row is None:
             raise NotFoundError(f"no provider with ACCME ID {key}")
-        return self._provider(row)
+        return provider_of(row)
 
     def providers(self) -> list[Provider]:
         rows = self._session.execute(
@@ -159,7 +124,7 @@ class ParsRepository:
             .where(self._scope.provider_clause(ParsProviderRow.id))
             .order_by(ParsProviderRow.accme_id)
         ).scalars()
-        return [self._provider(r) for r in rows]
+        return [provider_of(r) for r in rows]
 
     def credentials(self, provider_id: UUID) -> Credentials:
         row = self._provider_row(provider_id)
@@ -207,13 +172,7 @@ class ParsRepository:
         row.updated_at = now
         self._session.flush()
         self._audit.record(events.PARS_ACTIVITY_SAVED, "pars_activity", row.id, state=state)
-        return self._stored(row)
-
-    def _stored(self, row: ParsActivityRow) -> StoredActivity:
-        activity = activity_from_plain(row.document)
-        if row.accme_id and activity.accme_id != row.accme_id:
-            activity = replace(activity, accme_id=row.accme_id)
-        return StoredActivity(row.id, row.provider_id, activity, row.state, tuple(row.problems))
+        return stored_activity(row)
 
     def activity(self, activity_id: UUID) -> StoredActivity:
         row = self._session.execute(
@@ -224,7 +183,7 @@ class ParsRepository:
         ).scalar_one_or_none()
         if row is None:
             raise NotFoundError(f"no PARS activity {activity_id}")
-        return self._stored(row)
+        return stored_activity(row)
 
     def activity_by_accme_id(self, provider_id: UUID, accme_id: str) -> StoredActivity:
         row = self._session.execute(
@@ -239,7 +198,7 @@ class ParsRepository:
                 f"no activity with ACCME ID {accme_id} for this provider; import or push "
                 "the activity first (`pars import-activities`, `pars push-activities`)"
             )
-        return self._stored(row)
+        return stored_activity(row)
 
     def activities(self, provider_id: UUID, *, states: Sequence[str] = ()) -> list[StoredActivity]:
         query = select(ParsActivityRow).where(
@@ -249,7 +208,7 @@ class ParsRepository:
         if states:
             query = query.where(ParsActivityRow.state.in_(states))
         rows = self._session.execute(query.order_by(ParsActivityRow.start_date, ParsActivityRow.id))
-        return [self._stored(r) for r in rows.scalars()]
+        return [stored_activity(r) for r in rows.scalars()]
 
     def set_activity_result(
         self, activity_id: UUID, state: str, accme_id: str | None, problems: Sequence[str]
@@ -501,29 +460,11 @@ class ParsRepository:
     def credit_states(self, provider_id: UUID) -> list[CreditState]:
         self._provider_row(provider_id)
         rows = self._session.execute(
-            select(ParsCreditRow, ParsLearnerRecordRow, ParsActivityRow)
-            .join(ParsLearnerRecordRow, ParsCreditRow.record_id == ParsLearnerRecordRow.id)
-            .join(ParsActivityRow, ParsLearnerRecordRow.activity_id == ParsActivityRow.id)
-            .where(ParsCreditRow.provider_id == provider_id)
-            .order_by(ParsLearnerRecordRow.completed_on, ParsCreditRow.credit_id)
-        )
-        return [
-            CreditState(
-                credit_id=c.credit_id,
-                record_id=r.id,
-                activity_title=a.title,
-                accme_activity_id=a.accme_id,
-                learner=f"{r.last_name}, {r.first_name}",
-                completed_on=r.completed_on,
-                certification=c.certification,
-                board=c.board,
-                amount=c.amount,
-                state=c.state,
-                reason=c.reason,
-                action=r.action,
+            credit_query(self._scope, provider_id).order_by(
+                ParsLearnerRecordRow.completed_on, ParsCreditRow.credit_id
             )
-            for c, r, a in rows.tuples()
-        ]
+        )
+        return [credit_state(c, r, a) for c, r, a in rows.tuples()]
 
     def state_counts(self, provider_id: UUID) -> dict[str, int]:
         self._provider_row(provider_id)
@@ -533,144 +474,3 @@ class ParsRepository:
             .group_by(ParsCreditRow.state)
         )
         return {state: int(n) for state, n in rows}
-
-    # Read side of the portal and the REST API: pages, one credit, per-provider counts
-
-    def activity_page(
-        self, provider_id: UUID, *, states: Sequence[str] = (), limit: int, offset: int
-    ) -> tuple[list[StoredActivity], int]:
-        """The newest activities first, and how many match in all."""
-        self._provider_row(provider_id)
-        query = select(ParsActivityRow).where(
-            ParsActivityRow.provider_id == provider_id,
-            self._scope.provider_clause(ParsActivityRow.provider_id),
-        )
-        if states:
-            query = query.where(ParsActivityRow.state.in_(states))
-        total = self._session.execute(
-            select(func.count()).select_from(query.subquery())
-        ).scalar_one()
-        rows = self._session.execute(
-            query.order_by(ParsActivityRow.start_date.desc(), ParsActivityRow.id)
-            .limit(limit)
-            .offset(offset)
-        ).scalars()
-        return [self._stored(r) for r in rows], int(total)
-
-    def activity_by_key(
-        self, provider_id: UUID, provider_activity_id: str
-    ) -> StoredActivity | None:
-        row = self._session.execute(
-            select(ParsActivityRow).where(
-                ParsActivityRow.provider_id == provider_id,
-                ParsActivityRow.provider_activity_id == provider_activity_id,
-                self._scope.provider_clause(ParsActivityRow.provider_id),
-            )
-        ).scalar_one_or_none()
-        return None if row is None else self._stored(row)
-
-    def activity_counts(self, provider_id: UUID) -> dict[str, int]:
-        self._provider_row(provider_id)
-        rows = self._session.execute(
-            select(ParsActivityRow.state, func.count())
-            .where(ParsActivityRow.provider_id == provider_id)
-            .group_by(ParsActivityRow.state)
-        )
-        return {state: int(n) for state, n in rows}
-
-    def _credit_query(
-        self, provider_id: UUID
-    ) -> Select[tuple[ParsCreditRow, ParsLearnerRecordRow, ParsActivityRow]]:
-        return (
-            select(ParsCreditRow, ParsLearnerRecordRow, ParsActivityRow)
-            .join(ParsLearnerRecordRow, ParsCreditRow.record_id == ParsLearnerRecordRow.id)
-            .join(ParsActivityRow, ParsLearnerRecordRow.activity_id == ParsActivityRow.id)
-            .where(
-                ParsCreditRow.provider_id == provider_id,
-                self._scope.provider_clause(ParsCreditRow.provider_id),
-            )
-        )
-
-    @staticmethod
-    def _credit_state(c: ParsCreditRow, r: ParsLearnerRecordRow, a: ParsActivityRow) -> CreditState:
-        return CreditState(
-            credit_id=c.credit_id,
-            record_id=r.id,
-            activity_title=a.title,
-            accme_activity_id=a.accme_id,
-            learner=f"{r.last_name}, {r.first_name}",
-            completed_on=r.completed_on,
-            certification=c.certification,
-            board=c.board,
-            amount=c.amount,
-            state=c.state,
-            reason=c.reason,
-            action=r.action,
-        )
-
-    def credit_page(
-        self, provider_id: UUID, *, states: Sequence[str] = (), limit: int, offset: int
-    ) -> tuple[list[CreditState], int]:
-        """The most recently changed credits first, and how many match in all."""
-        self._provider_row(provider_id)
-        query = self._credit_query(provider_id)
-        if states:
-            query = query.where(ParsCreditRow.state.in_(states))
-        total = self._session.execute(
-            select(func.count()).select_from(query.subquery())
-        ).scalar_one()
-        rows = self._session.execute(
-            query.order_by(ParsCreditRow.updated_at.desc(), ParsCreditRow.credit_id)
-            .limit(limit)
-            .offset(offset)
-        )
-        return [self._credit_state(c, r, a) for c, r, a in rows.tuples()], int(total)
-
-    def credit(self, provider_id: UUID, credit_id: str) -> CreditState:
-        found = (
-            self._session.execute(
-                self._credit_query(provider_id).where(ParsCreditRow.credit_id == credit_id)
-            )
-            .tuples()
-            .one_or_none()
-        )
-        if found is None:
-            raise NotFoundError(f"no credit {credit_id} for this provider")
-        return self._credit_state(*found)
-
-    def job_counts(self, provider_id: UUID) -> dict[str, int]:
-        """Outbox jobs (by state) for this provider's activities and learner records only."""
-        self._provider_row(provider_id)
-        mine = or_(
-            JobRow.ref_id.in_(
-                select(ParsActivityRow.id).where(ParsActivityRow.provider_id == provider_id)
-            ),
-            JobRow.ref_id.in_(
-                select(ParsLearnerRecordRow.id).where(
-                    ParsLearnerRecordRow.provider_id == provider_id
-                )
-            ),
-        )
-        rows = self._session.execute(
-            select(JobRow.state, func.count()).where(mine).group_by(JobRow.state)
-        )
-        return {state: int(n) for state, n in rows}
-
-    def records_awaiting(
-        self, provider_id: UUID, record_ids: Sequence[UUID], kinds: Sequence[str]
-    ) -> set[UUID]:
-        """Which of these learner records have a job of `kinds` waiting or running."""
-        if not record_ids:
-            return set()
-        rows = self._session.execute(
-            select(JobRow.ref_id)
-            .join(ParsLearnerRecordRow, JobRow.ref_id == ParsLearnerRecordRow.id)
-            .where(
-                ParsLearnerRecordRow.provider_id == provider_id,
-                self._scope.provider_clause(ParsLearnerRecordRow.provider_id),
-                JobRow.ref_id.in_(record_ids),
-                JobRow.kind.in_(kinds),
-                JobRow.state.in_(("ready", "running")),
-            )
-        )
-        return set(rows.scalars())

@@ -16,11 +16,10 @@ from cmeledger.api.auth import CallerDep
 from cmeledger.api.problems import ProblemError
 from cmeledger.domain.compliance import Obligation, Status
 from cmeledger.domain.compliance.plan import PlanItem, plan
+from cmeledger.reports.labels import category_label, topic_label
 from cmeledger.web.physician_context import (
-    category_label,
     page,
     physician_context,
-    topic_label,
 )
 
 router = APIRouter()

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from cmeledger.api.auth import OptionalCallerDep
+from cmeledger.reports.labels import category_label, credit_label, topic_label
 from cmeledger.requirements import Rule, RuleVersion, all_rules, version_in_force
 from cmeledger.requirements.model import RuleKind
 from cmeledger.web.pages import render
-from cmeledger.web.physician_context import category_label, credit_label, topic_label
 
 router = APIRouter()
 
