@@ -4,6 +4,8 @@ One place, so the portal, the audit packet and the roster say the same thing."""
 
 from __future__ import annotations
 
+import re
+
 from cmeledger.domain.credit_taxonomy import credit_type
 from cmeledger.domain.errors import DomainError
 
@@ -32,3 +34,15 @@ def topic_label(tag: str) -> str:
         return tag
     first = words[0]
     return " ".join([first[:1].upper() + first[1:], *words[1:]])
+
+
+_LOW_CONFIDENCE = re.compile(r"^low confidence in (\w+) \(([0-9.]+)\)$")
+
+
+def readable_reason(reason: str) -> str:
+    """The extractor's `low confidence in completion_date (0.00)` in a person's words."""
+    found = _LOW_CONFIDENCE.match(reason)
+    if found is None:
+        return reason
+    field = found.group(1).replace("_", " ")
+    return f"the {field} was read with low confidence ({float(found.group(2)):.0%})"

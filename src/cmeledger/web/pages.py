@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from cmeledger.api.auth import Caller
+from cmeledger.reports.labels import readable_reason
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 
@@ -30,6 +31,7 @@ def _day(value: date | None) -> str:
 
 TEMPLATES.env.filters["hours"] = _hours
 TEMPLATES.env.filters["day"] = _day
+TEMPLATES.env.filters["reason"] = readable_reason
 
 
 def render(

@@ -54,7 +54,11 @@ def test_it_shows_the_rules_with_their_sources_to_anyone_and_filters_by_state(
     assert "ABIM" not in california.text.split("<h1>")[1].split("</form>")[1]
     assert 'href="https://www.mbc.ca.gov/' in california.text
     assert california.text.count('<article class="rule"') == 2
-    assert everything.text.count('<article class="rule"') > 50
+    # Unfiltered, one row per rule, each opening the full rule with its sources.
+    assert everything.text.count('<article class="rule"') == 0
+    assert everything.text.count("<tr>") > 50
+    assert 'href="/rules?state=CA#rule-CA-MD"' in everything.text
+    assert 'href="/rules?board=ABIM"' in everything.text
 
 
 def test_it_filters_the_rules_by_board(client: TestClient) -> None:

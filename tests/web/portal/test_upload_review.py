@@ -145,7 +145,7 @@ def test_it_highlights_doubtful_fields_and_keeps_a_refused_correction_on_the_for
     page = client.get(f"/review/{item_id}").text
     assert 'name="title" value="Sepsi5 Updat3" maxlength="500" class="flagged"' in page
     assert 'name="provider" value="Test Society" maxlength="500">' in page
-    assert "low confidence in title (0.41)" in page
+    assert "the title was read with low confidence (41%)" in page
     refused = client.post(
         f"/review/{item_id}/accept",
         data={

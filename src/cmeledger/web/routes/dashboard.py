@@ -37,7 +37,7 @@ _STATUS = {
 
 def status_of(obligation: Obligation) -> tuple[str, str]:
     if obligation.status is Status.ON_TRACK and obligation.counted_hours == ZERO:
-        return "not-met", "Not started"
+        return "not-started", "Not started"  # on track: nothing is wrong yet, so not red
     return _STATUS[obligation.status]
 
 

@@ -137,16 +137,17 @@ def changes_between(before: Fields, after: Fields) -> dict[str, str]:
 def flagged_fields(item: ReviewItem, problems: tuple[str, ...]) -> dict[str, str]:
     """Form field → why it is highlighted."""
     flagged: dict[str, str] = {}
-    confidence: dict[str, float] = item.record.get("field_confidence") or {}
-    for key, name in CONFIDENCE_FIELDS.items():
-        score = confidence.get(key)
-        if score is not None and score < REVIEW_THRESHOLD:
-            flagged[name] = f"low confidence ({score:.0%})"
+    # A named problem ("no date found") says more than a score, so it wins.
     for reason in (*item.reasons, *problems):
         for words, name in PROBLEM_FIELDS:
             if words in reason.lower():
                 flagged.setdefault(name, reason)
                 break
+    confidence: dict[str, float] = item.record.get("field_confidence") or {}
+    for key, name in CONFIDENCE_FIELDS.items():
+        score = confidence.get(key)
+        if score is not None and score < REVIEW_THRESHOLD:
+            flagged.setdefault(name, f"read with low confidence ({score:.0%}); please check")
     return flagged
 
 
