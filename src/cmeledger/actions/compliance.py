@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from cmeledger.domain.activities import Completion
 from cmeledger.domain.compliance import Obligation, evaluate
 from cmeledger.domain.compliance.dea import evaluate_dea
 from cmeledger.domain.compliance.evaluate import (
@@ -14,7 +15,7 @@ from cmeledger.domain.compliance.evaluate import (
     evaluate_holding,
     is_physician_board,
 )
-from cmeledger.domain.people import License
+from cmeledger.domain.people import BoardCertification, License, Physician
 from cmeledger.errors import NotFoundError
 from cmeledger.requirements.loader import rule_for
 from cmeledger.requirements.model import Rule
@@ -50,9 +51,39 @@ def _board_rule(board: str) -> Rule | None:
     return rule if rule.kind == "board" else None
 
 
-def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> StatusReport:
-    physician = ledger.physicians.get(physician_id)  # birth month anchors some cycles
+@dataclass(frozen=True, slots=True)
+class StatusInputs:
+    """Everything an evaluation reads from the ledger, so it can run after the transaction."""
+
+    physician: Physician
+    licenses: list[License]
+    certifications: list[BoardCertification]
+    registrations: list[tuple[UUID, date]]
+    completions: list[Completion]
+
+
+def gather_status_inputs(ledger: Ledger, physician_id: UUID) -> StatusInputs:
+    """Read what `evaluate_status` needs. The birth month/day (which anchors some cycles) is
+    read last: revealing it writes an audit entry, whose lock on the chain's head is then
+    held only until the caller commits, not through every other read."""
+    ledger.physicians.require(physician_id)
     licenses = ledger.credentials.license_terms(physician_id)
+    certifications = ledger.credentials.certification_terms(physician_id)
+    registrations = ledger.credentials.dea_terms(physician_id)
+    completions = ledger.completions.for_physician(physician_id)
+    physician = ledger.physicians.get(physician_id)
+    return StatusInputs(physician, licenses, certifications, registrations, completions)
+
+
+def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> StatusReport:
+    return evaluate_status(gather_status_inputs(ledger, physician_id), as_of)
+
+
+def evaluate_status(inputs: StatusInputs, as_of: date) -> StatusReport:
+    """Every obligation under the rules in force on `as_of`; no I/O."""
+    physician, licenses = inputs.physician, inputs.licenses
+    completions, certifications = inputs.completions, inputs.certifications
+    registrations = inputs.registrations
     rules: dict[UUID, Rule] = {}
     unmatched: list[str] = []
     for lic in licenses:
@@ -63,9 +94,6 @@ def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> Status
             )
         else:
             rules[lic.id] = rule
-    completions = ledger.completions.for_physician(physician_id)
-    certifications = ledger.credentials.certification_terms(physician_id)
-    registrations = ledger.credentials.dea_terms(physician_id)
     practice = Practice(
         prescriber=bool(registrations),
         certified_by=tuple(
@@ -98,4 +126,4 @@ def compliance_status(ledger: Ledger, physician_id: UUID, as_of: date) -> Status
         evaluate_dea(registration_id, expires, mate, completions, as_of)
         for registration_id, expires in registrations
     ]
-    return StatusReport(physician_id, as_of, obligations, unmatched)
+    return StatusReport(physician.id, as_of, obligations, unmatched)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from cmeledger.actions import accounts
 from cmeledger.actions.accounts import Principal
-from cmeledger.actions.compliance import StatusReport, compliance_status
+from cmeledger.actions.compliance import StatusReport, evaluate_status, gather_status_inputs
 from cmeledger.api.auth import AUTH_ACTOR, Caller, CallerDep, authenticated
 from cmeledger.api.context import services
 from cmeledger.api.problems import ProblemError
@@ -63,7 +63,8 @@ def _day(as_of: date | None) -> date:
 
 def _report(caller: Caller, physician_id: PhysicianId, as_of: date | None) -> StatusReport:
     with caller.ledger() as ledger:
-        return compliance_status(ledger, physician_id, _day(as_of))
+        inputs = gather_status_inputs(ledger, physician_id)
+    return evaluate_status(inputs, _day(as_of))  # after the commit: no lock held meanwhile
 
 
 def obligation_out(o: Obligation) -> ObligationOut:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cmeledger.actions.accounts import Role
-from cmeledger.actions.compliance import compliance_status
+from cmeledger.actions.compliance import evaluate_status, gather_status_inputs
 from cmeledger.api.auth import CallerDep
 from cmeledger.api.problems import ProblemError
 from cmeledger.domain.compliance import Obligation, Status
@@ -131,8 +131,9 @@ def dashboard(
     day = _as_of(as_of)
     with caller.ledger() as ledger:
         ctx = physician_context(caller, ledger, physician)
-        report = compliance_status(ledger, ctx.id, day)
         waiting = len(ledger.review.open_items(ctx.id))
+        inputs = gather_status_inputs(ledger, ctx.id)
+    report = evaluate_status(inputs, day)  # after the commit: no lock held meanwhile
     cards = [card_for(o, day) for o in report.obligations]
     steps = [next_step(i) for i in plan(report.obligations)]
     return page(
