@@ -29,18 +29,13 @@ REVIEW_LONG_SIDE = 1600
 IMAGE_KINDS = frozenset({Kind.PNG, Kind.JPEG, Kind.TIFF, Kind.HEIC})
 
 
-def shown_name(name: str) -> str:
-    """The name people see and download under: the last path part, printable, never empty."""
-    return safe_name(name)
-
-
 def store_upload(
     ledger: Ledger, physician_id: UUID, name: str, stream: BinaryIO
 ) -> tuple[Document, bool]:
     """Keep one uploaded file without importing it; True if these bytes are new to the
     physician (the same content uploaded again is the same document)."""
     ledger.physicians.require(physician_id)
-    shown = shown_name(name)
+    shown = safe_name(name)
     blob = ledger.blobs.put(stream, shown)  # refuses an oversized file as it streams
     if blob.size == 0:
         raise CmeLedgerError(f"{shown} is empty (0 bytes); nothing was stored")
@@ -64,7 +59,7 @@ def page_png(
     transaction: drawing a page can take a second, and needs only the file."""
     data = path.read_bytes()
     kind = sniff(data)
-    source = shown_name(document.original_name)
+    source = safe_name(document.original_name)
     if kind is Kind.PDF:
         image = _pdf_page(data, source, page, max_pdf_pages)
     elif kind in IMAGE_KINDS:

@@ -13,7 +13,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Path, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from cmeledger.actions.document_pages import document_file, page_png, shown_name, store_upload
+from cmeledger.actions.document_pages import document_file, page_png, store_upload
+from cmeledger.actions.import_batches import safe_name
 from cmeledger.api.auth import CallerDep
 from cmeledger.api.schemas import Page, PageParams, page_params
 from cmeledger.api.schemas_common import (
@@ -57,7 +58,7 @@ def document_out(d: Document) -> DocumentOut:
     base = document_url(d.physician_id, d.id)
     return DocumentOut(
         id=d.id,
-        name=shown_name(d.original_name),
+        name=safe_name(d.original_name),
         media_type=d.media_type,
         size=d.size,
         sha256=d.sha256,
@@ -68,7 +69,7 @@ def document_out(d: Document) -> DocumentOut:
 
 def content_disposition(name: str) -> str:
     """`attachment` with an ASCII fallback and the exact name as RFC 5987 UTF-8."""
-    shown = shown_name(name)
+    shown = safe_name(name)
     fallback = "".join(
         ch if 32 <= ord(ch) < 127 and ch not in '"\\;%' else "_" for ch in shown
     ).strip()
