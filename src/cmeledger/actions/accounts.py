@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -55,7 +56,8 @@ class ThrottledError(CmeLedgerError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"too many failed sign-ins; try again in {max(1, retry_after // 60)} minute(s)"
+            f"too many failed sign-ins; try again in {max(1, math.ceil(retry_after / 60))} "
+            "minute(s)"
         )
         self.retry_after = retry_after
 
@@ -180,7 +182,8 @@ def check_throttle(ledger: Ledger, email: str, client: str | None, limit: int, w
         allowed = limit if key.startswith("email:") else limit * 4
         count, oldest = ledger.accounts.failures_since(key, since)
         if count >= allowed and oldest is not None:
-            raise ThrottledError(int((oldest + timedelta(seconds=window) - now).total_seconds()))
+            left = (oldest + timedelta(seconds=window) - now).total_seconds()
+            raise ThrottledError(max(1, math.ceil(left)))
 
 
 def authenticate(ledger: Ledger, email: str, password: str, client: str | None) -> User:

@@ -42,16 +42,20 @@ class Caller:
 
     @contextmanager
     def ledger(self) -> Iterator[Ledger]:
-        """One transaction in the caller's scope. An auditor's every view is logged in it."""
-        with self.services.store.ledger(self.principal.scope) as ledger:
-            if self.principal.logs_views:
-                ledger.audit.record(
+        """One transaction in the caller's scope. An auditor's every view is logged first, in
+        a transaction of its own, so a refused look (another tenant's id) is kept too."""
+        store = self.services.store
+        if self.principal.logs_views:
+            with store.ledger(self.principal.scope) as log:
+                log.audit.record(
                     events.AUDITOR_VIEWED,
                     "request",
                     None,
                     method=self.request.method,
                     path=self.request.url.path,
+                    query=self.request.url.query[:500],
                 )
+        with store.ledger(self.principal.scope) as ledger:
             yield ledger
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cmeledger.actions.accounts import ForbiddenError, SignInError, ThrottledError
@@ -94,6 +95,15 @@ def install(app: FastAPI, html: HtmlErrors | None = None) -> None:
         first = errors[0] if errors else {"field": "", "message": "invalid request"}
         return answer(request, 422, f"{first['field']}: {first['message']}", errors=errors)
 
+    async def on_unstorable(request: Request, exc: Exception) -> Response:
+        # PostgreSQL refuses some text SQLite takes (a NUL character): the input's fault.
+        return answer(
+            request,
+            422,
+            "the request holds a character that cannot be stored (such as NUL); "
+            "remove control characters and send it again",
+        )
+
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         return answer(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
@@ -103,3 +113,4 @@ def install(app: FastAPI, html: HtmlErrors | None = None) -> None:
     app.add_exception_handler(DomainError, on_ledger_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(DataError, on_unstorable)

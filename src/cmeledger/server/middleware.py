@@ -10,8 +10,6 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cmeledger.storage.blobs import UploadTooLargeError
-
 # The portal loads nothing from elsewhere: htmx and the stylesheet are served from /static.
 PORTAL_CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -58,7 +56,22 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await with_headers(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            # Starlette's last-resort 500 is written outside this middleware, as plain text
+            # and without these headers; answer here instead, then let it log the error.
+            if not started:
+                await _problem(watched, 500, "Internal Server Error",
+                               "something went wrong on our side; nothing was changed")  # fmt: skip
+            raise
 
 
 class BodyLimit:
@@ -74,28 +87,6 @@ class BodyLimit:
             "send files one at a time, or raise CMELEDGER_MAX_UPLOAD_BYTES"
         )
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Content Too Large",
-                "status": 413,
-                "detail": self._detail(),
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -107,19 +98,49 @@ class BodyLimit:
                 except ValueError:
                     declared = self.limit + 1
                 if declared > self.limit:
-                    await self._refuse(send)
+                    await _problem(send, 413, "Content Too Large", self._detail())
                     return
         seen = 0
+        over = False
 
         async def counted() -> Message:
-            # A body that never said its size is cut off here; the app's error handler
-            # turns this into 413 like any other oversized upload.
-            nonlocal seen
+            # A body that never said its size is cut off here: the app sees it end, and
+            # whatever it answers to the stump is replaced by the 413 below.
+            nonlocal seen, over
+            if over:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise UploadTooLargeError(self._detail())
+                    over = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        await self.app(scope, counted, send)
+        answered = False
+
+        async def replaced(message: Message) -> None:
+            nonlocal answered
+            if not over:
+                await send(message)
+            elif not answered:
+                answered = True
+                await _problem(send, 413, "Content Too Large", self._detail())
+
+        await self.app(scope, counted, replaced)
+
+
+async def _problem(send: Send, status: int, title: str, detail: str) -> None:
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
+    data = body.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(data)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})

@@ -164,5 +164,5 @@ def document_page(
         max_pdf_pages=settings.max_pdf_pages,
         max_image_frames=settings.max_ocr_pages,
     )
-    # The bytes behind a document id never change, so neither does its picture.
-    return PngResponse(image, headers={"Cache-Control": "private, max-age=86400"})
+    # Not cached (no-store, the server's default): a shared computer keeps no certificate.
+    return PngResponse(image)

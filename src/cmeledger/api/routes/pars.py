@@ -24,6 +24,7 @@ from cmeledger.actions.pars import (
 from cmeledger.api.auth import Caller, CallerDep
 from cmeledger.api.problems import problem
 from cmeledger.api.schemas import Page, PageParams, page_params
+from cmeledger.api.schemas_common import problems
 from cmeledger.api.schemas_pars import (
     ActivityDetailOut,
     ActivityIn,
@@ -61,7 +62,7 @@ REFUSED = {
     "description": "refused by PARS's rules; every problem listed, nothing stored",
     "content": {"application/problem+json": {}},
 }
-COMMON: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}}
+COMMON: dict[int | str, dict[str, Any]] = problems(401, 403, 404, 422)
 
 
 def provider_admin(caller: CallerDep) -> Caller:
@@ -121,7 +122,7 @@ def list_activities(
     "/providers/{prov}/activities",
     status_code=201,
     response_model=ActivityDetailOut,
-    responses={**COMMON, 409: {}, 422: REFUSED},
+    responses={**COMMON, **problems(409), 422: REFUSED},
 )
 def create_activity(
     prov: ProviderKey, body: ActivityIn, caller: AdminDep, response: Response
@@ -166,7 +167,7 @@ def get_activity(prov: ProviderKey, activity_id: UUID, caller: AdminDep) -> Acti
     "/providers/{prov}/learners",
     status_code=202,
     response_model=LearnerUploadOut,
-    responses={**COMMON, 409: {}, 413: {}, 422: REFUSED},
+    responses={**COMMON, **problems(409, 413), 422: REFUSED},
 )
 def upload_learners(
     prov: ProviderKey,
@@ -246,7 +247,7 @@ def list_credits(
 @router.post(
     "/providers/{prov}/credits/{credit_id:path}/retry",
     status_code=202,
-    responses={**COMMON, 409: {}},
+    responses={**COMMON, **problems(409)},
 )
 def retry(prov: ProviderKey, credit_id: CreditKey, caller: AdminDep) -> CreditOut:
     """Resubmit a rejected or failed credit. A failed one stays "failed" (with

@@ -51,7 +51,6 @@ from cmeledger.domain.people import (
     MonthDay,
     Physician,
 )
-from cmeledger.errors import NotFoundError
 from cmeledger.storage.repositories.accounts import User
 from cmeledger.storage.repositories.physicians import PhysicianSummary
 
@@ -357,7 +356,5 @@ def revoke_delegate(
     with caller.ledger() as ledger:
         ledger.physicians.require(physician_id)
         _require_self(caller, physician_id)
-        if all(u.id != user_id for u in ledger.accounts.delegates_of(physician_id)):
-            raise NotFoundError(f"{user_id} is not a delegate of this physician")
         accounts.revoke_delegate(ledger, physician_id, user_id)
     return Response(status_code=204)

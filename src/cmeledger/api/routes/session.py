@@ -10,6 +10,7 @@ from cmeledger.actions import accounts
 from cmeledger.api.auth import AUTH_ACTOR, CallerDep
 from cmeledger.api.context import ServicesDep
 from cmeledger.api.schemas import NewTokenOut, SessionOut, SignInIn, TokenIn, TokenOut, UserOut
+from cmeledger.api.schemas_common import problems
 from cmeledger.api.signin import set_session_cookie, sign_in, sign_out
 from cmeledger.storage.repositories.accounts import ApiToken, User
 from cmeledger.storage.scope import Scope
@@ -42,7 +43,7 @@ def _token_out(token: ApiToken) -> TokenOut:
     )
 
 
-@router.post("/session", status_code=201, responses={401: {}, 429: {}})
+@router.post("/session", status_code=201, responses=problems(401, 422, 429))
 def create_session(
     body: SignInIn, request: Request, response: Response, svc: ServicesDep
 ) -> SessionOut:
@@ -54,25 +55,25 @@ def create_session(
     return SessionOut(user=user_out(user, scope.physician_ids or frozenset()), csrf_token=csrf)
 
 
-@router.delete("/session", status_code=204, responses={401: {}})
+@router.delete("/session", status_code=204, responses=problems(401, 403))
 def delete_session(caller: CallerDep, response: Response) -> Response:
     sign_out(caller, response)
     response.status_code = 204
     return response
 
 
-@router.get("/me", responses={401: {}})
+@router.get("/me", responses=problems(401))
 def me(caller: CallerDep) -> UserOut:
     return user_out(caller.principal.user, caller.principal.physician_ids)
 
 
-@router.get("/tokens", responses={401: {}})
+@router.get("/tokens", responses=problems(401))
 def list_tokens(caller: CallerDep) -> list[TokenOut]:
     with caller.ledger() as ledger:
         return [_token_out(t) for t in ledger.accounts.tokens(caller.principal.user.id)]
 
 
-@router.post("/tokens", status_code=201, responses={401: {}, 403: {}})
+@router.post("/tokens", status_code=201, responses=problems(401, 403, 422))
 def create_token(body: TokenIn, caller: CallerDep) -> NewTokenOut:
     """A bearer token for scripts: `Authorization: Bearer cmel_…`. Shown once."""
     with caller.ledger() as ledger:
@@ -82,7 +83,7 @@ def create_token(body: TokenIn, caller: CallerDep) -> NewTokenOut:
     return NewTokenOut(**_token_out(token).model_dump(), token=secret)
 
 
-@router.delete("/tokens/{token_id}", status_code=204, responses={401: {}, 404: {}})
+@router.delete("/tokens/{token_id}", status_code=204, responses=problems(401, 403, 404, 422))
 def revoke_token(token_id: UUID, caller: CallerDep) -> Response:
     with caller.ledger() as ledger:
         accounts.revoke_token(ledger, caller.principal.user, token_id)

@@ -341,11 +341,13 @@ class AccountRepository:
             self._session.flush()
 
     def revoke(self, physician_id: UUID, user_id: UUID) -> None:
-        self._session.execute(
+        result = self._session.execute(
             delete(DelegationRow).where(
                 DelegationRow.physician_id == physician_id, DelegationRow.user_id == user_id
             )
         )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise NotFoundError(f"user {user_id} is not a delegate of this ledger")
 
     def delegates_of(self, physician_id: UUID) -> list[User]:
         rows = self._session.scalars(

@@ -146,5 +146,5 @@ def _item(row: ReviewItemRow) -> ReviewItem:
         row.document_sha256,
         row.page,
         row.related_completion_id,
-        row.created_at,
+        row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC),
     )
