@@ -62,6 +62,7 @@ bench: env ocr  ## Long benchmarks (not part of CI); figures go to bench/README.
 	@$(RUN) python -m bench.evaluation
 	@$(RUN) python -m bench.pars_serialise
 	@$(RUN) python -m bench.pars_submit
+	@$(RUN) python -m bench.web_load
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .hypothesis
