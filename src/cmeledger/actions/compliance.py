@@ -70,7 +70,7 @@ def gather_status_inputs(ledger: Ledger, physician_id: UUID) -> StatusInputs:
     licenses = ledger.credentials.license_terms(physician_id)
     certifications = ledger.credentials.certification_terms(physician_id)
     registrations = ledger.credentials.dea_terms(physician_id)
-    completions = ledger.completions.for_physician(physician_id)
+    completions = ledger.completions.for_physician(physician_id, provenance=False)
     physician = ledger.physicians.get(physician_id)
     return StatusInputs(physician, licenses, certifications, registrations, completions)
 

@@ -261,8 +261,15 @@ class CompletionRepository:
         return len(completions)
 
     def for_physician(
-        self, physician_id: UUID, *, since: date | None = None, until: date | None = None
+        self,
+        physician_id: UUID,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        provenance: bool = True,
     ) -> list[Completion]:
+        """`provenance=False` leaves the evidence out, for readers that only count hours
+        (compliance): it is the costliest part to load (one JSON document per source)."""
         self._require_physician(physician_id)
         query = select(CompletionRow).where(
             CompletionRow.physician_id == physician_id,
@@ -277,7 +284,7 @@ class CompletionRepository:
             .scalars()
             .all()
         )
-        return self._hydrate(rows)
+        return self._hydrate(rows, provenance=provenance)
 
     def add_provenance(
         self, physician_id: UUID, completion_id: UUID, provenance: Provenance
@@ -458,7 +465,9 @@ class CompletionRepository:
         )
         return self._hydrate(rows), total
 
-    def _hydrate(self, rows: Sequence[CompletionRow]) -> list[Completion]:
+    def _hydrate(
+        self, rows: Sequence[CompletionRow], *, provenance: bool = True
+    ) -> list[Completion]:
         """Completions with their credits, provenance and activity, in the order of `rows`."""
         if not rows:
             return []
@@ -470,13 +479,18 @@ class CompletionRepository:
             .order_by(CompletionCreditRow.type_code)
         ).scalars():
             credits[c.completion_id].append(CreditClaim(c.type_code, c.amount))
-        provenance: dict[UUID, list[Provenance]] = defaultdict(list)
-        for p in self._session.execute(
-            select(ProvenanceRow)
-            .where(ProvenanceRow.completion_id.in_(ids))
-            .order_by(ProvenanceRow.id)
-        ).scalars():
-            provenance[p.completion_id].append(
+        evidence: dict[UUID, list[Provenance]] = defaultdict(list)
+        found = (
+            self._session.execute(
+                select(ProvenanceRow)
+                .where(ProvenanceRow.completion_id.in_(ids))
+                .order_by(ProvenanceRow.id)
+            ).scalars()
+            if provenance
+            else ()
+        )
+        for p in found:
+            evidence[p.completion_id].append(
                 Provenance(
                     source_kind=SourceKind(p.source_kind),
                     method=p.method,
@@ -499,7 +513,7 @@ class CompletionRepository:
                 completed_on=r.completed_on,
                 credits=tuple(credits[r.id]),
                 topics=tuple(r.topics),
-                provenance=tuple(provenance[r.id]),
+                provenance=tuple(evidence[r.id]),
             )
             for r in rows
         ]
