@@ -152,8 +152,18 @@ def work_import_batches(store: Store, settings: Settings, worker: str, *, limit:
         try:
             run_batch(store, settings, job.ref_id)
         except Exception as exc:
+            # Settle the batch so nobody waits on it forever; each file not read says so.
             with store.ledger(WORKER_SCOPE) as ledger:
                 ledger.jobs.fail(job.id, worker, f"{type(exc).__name__}: {exc}")
+                batch = ledger.imports.get(job.ref_id)
+                for index in range(batch.done, batch.total):
+                    stopped = FileReport(
+                        batch.files[index]["name"],
+                        "failed",
+                        error="the import stopped unexpectedly; upload this file again",
+                    )
+                    ledger.imports.file_done(batch.id, index, report_as_dict(stopped))
+                ledger.imports.finish(batch.id)
             raise
         with store.ledger(WORKER_SCOPE) as ledger:
             ledger.jobs.complete(job.id, worker)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from io import BytesIO
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from cmeledger.actions import import_batches
 from cmeledger.actions.import_batches import work_import_batches
 from cmeledger.settings import Settings
 from cmeledger.storage.ledger import Store
-from tests.web.accounts import OWNER, Tenant, sign_in
+from tests.web.accounts import OWNER, Tenant, a_tenant, sign_in
 from tests.web.api.conftest import a_certificate, is_problem, org_admin_of, physician_url
 
 AS_OF = {"as_of": "2026-11-26"}
@@ -260,3 +263,24 @@ def test_it_refuses_imports_and_review_decisions_from_an_organisation_admin(
     ]
     assert [a.status_code for a in refused] == [403, 403, 403]
     assert all("may read" in a.json()["detail"] for a in refused)
+
+
+def test_it_settles_a_batch_whose_import_crashes_so_nobody_waits_on_it(
+    fresh_store: Store, web_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = a_tenant(fresh_store, "crash")
+    with fresh_store.ledger(OWNER) as ledger:
+        batch = import_batches.queue_import(
+            ledger, ada.physician_id, [("a.pdf", BytesIO(b"%PDF-1.4 x")), ("b.csv", BytesIO(b"x"))]
+        )
+
+    def explode(*_: object, **__: object) -> object:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(import_batches, "extract_bytes", explode)
+    with pytest.raises(RuntimeError):
+        import_batches.work_import_batches(fresh_store, web_settings, "test-worker", limit=1)
+    with fresh_store.ledger(OWNER) as ledger:
+        settled = ledger.imports.get(batch.id)
+    assert settled.state == "done" and settled.done == 2
+    assert all("upload this file again" in r["error"] for r in settled.report)
