@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from cmeledger.actions import accounts
 from cmeledger.actions.accounts import Principal
@@ -87,7 +88,8 @@ async def optional_caller(request: Request) -> Caller | None:
     if cached is not False:
         assert cached is None or isinstance(cached, Caller)
         return cached
-    found = _resolve(request, services(request))
+    # The lookup is blocking database I/O: off the event loop, like the sync routes.
+    found = await run_in_threadpool(_resolve, request, services(request))
     if found is not None and found.via == "session" and request.method not in SAFE_METHODS:
         if not same_origin(request):
             raise ProblemError(403, "cross-origin requests may not change anything")
@@ -118,7 +120,7 @@ def _resolve(request: Request, svc: Services) -> Caller | None:
             if user is None:
                 raise ProblemError(
                     401,
-                    "the API token is unknown or revoked; create one under Settings",
+                    "the API token is unknown or revoked; create one under Account",
                     headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
                 )
             return Caller(Principal(user, accounts.scope_for(ledger, user)), "token", svc, request)
