@@ -6,9 +6,11 @@
     uv run python -m bench.web_load --keep --schema bench_web_load --workers 2 --seconds 60
 
 PostgreSQL at CMELEDGER_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test),
-in a schema of its own, migrated and keyed like `cmeledger init` does it. The real server
-(uvicorn with the app factory, N worker processes) runs in its own process group on a free
-loopback port; the load generator runs in another process (bench/web_load_client.py). Each
+in a schema of its own, migrated and keyed like `cmeledger init` does it (without PostgreSQL
+the benchmark says it is skipped and exits 0, so `make bench` goes on). The real server
+(`cmeledger serve --workers N`: uvicorn with the app factory; `--launcher` picks another way to
+start the same app) runs in its own process group on a free loopback port; the load generator
+runs in another process (bench/web_load_client.py). Each
 virtual user is a different physician: an API token for GET /api/v1/physicians/{pid}/compliance,
 a portal session from the real sign-in (POST /api/v1/session) for the dashboard GET /.
 Targets: p95 <= 100 ms and zero errors (non-2xx answers, broken connections, timeouts).
@@ -28,9 +30,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from bench import web_load_data as data
 from bench import web_load_server as web
+from bench.web_load_people import Size
 
 TARGET_P95_MS = 100.0
 NOISY_CPU = 0.15  # cores used by other programs during a run before its figures are suspect
@@ -66,12 +70,12 @@ class VirtualUser:
         return {"Cookie": f"{web.SESSION_COOKIE}={self.cookie}", "Accept": "text/html"}
 
 
-def prepare(args: argparse.Namespace) -> tuple[data.Bench, data.Size, dict[str, Any]]:
+def prepare(args: argparse.Namespace) -> tuple[data.Bench, Size, dict[str, Any]]:
     schema = args.schema or (
         "bench_web_load" if args.keep else f"bench_web_{os.getpid()}_{int(time.time())}"
     )
     bench = data.bench_for(schema, Path(tempfile.gettempdir()) / "cmeledger-web-load")
-    wanted = data.Size(args.physicians, args.credits, datetime.now(UTC).date().isoformat())
+    wanted = Size(args.physicians, args.credits, datetime.now(UTC).date().isoformat())
     found = data.loaded_size(bench) if args.keep else None
     setup: dict[str, Any] = {"schema": schema}
     if found is not None and (found.physicians, found.credits) == (
@@ -94,7 +98,11 @@ def prepare(args: argparse.Namespace) -> tuple[data.Bench, data.Size, dict[str, 
     return bench, wanted, setup
 
 
-def users_for(bench: data.Bench, size: data.Size, count: int, setup: dict[str, Any]) -> list[Any]:
+def users_for(
+    bench: data.Bench, size: Size, count: int, setup: dict[str, Any]
+) -> list[tuple[str, UUID, str]]:
+    """(e-mail, physician id, API token) per virtual user; argon2 hashing of new sign-ins is
+    the slow part, and it is setup."""
     began = time.perf_counter()
     made = data.ensure_users(bench, count, size)
     setup["users_s"] = time.perf_counter() - began

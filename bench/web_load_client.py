@@ -275,6 +275,9 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     after = Snapshot.take(server_pids)
     ordered = sorted(tally.latencies)
     done = len(ordered)
+    postgres = {
+        pid: (cpu - before.postgres.get(pid, 0.0)) / elapsed for pid, cpu in after.postgres.items()
+    }
     ms = [percentile(ordered, p) * 1000 for p in (50, 95, 99)]
     return {
         "requests": done,
@@ -296,12 +299,10 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         "server_cpu_by_process": [
             round((a - b) / elapsed, 3) for a, b in zip(after.server, before.server, strict=True)
         ],
-        "postgres_cpu": (sum(after.postgres.values()) - sum(before.postgres.values())) / elapsed,
-        # per backend, so the caller can keep the server's own (other sessions share the server)
-        "postgres_cpu_by_pid": {
-            pid: (cpu - before.postgres.get(pid, 0.0)) / elapsed
-            for pid, cpu in after.postgres.items()
-        },
+        # every PostgreSQL process still there at the end (one that ended meanwhile took its
+        # CPU time with it), and per process, so the caller can keep the server's own backends
+        "postgres_cpu": sum(postgres.values()),
+        "postgres_cpu_by_pid": postgres,
         "machine_cpu": (after.machine_busy - before.machine_busy) / elapsed,
         "cores": os.cpu_count(),
         "server_processes": len(server_pids),

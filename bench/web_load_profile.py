@@ -31,6 +31,7 @@ from sqlalchemy import event
 
 from bench import web_load_data as data
 from bench.web_load import ENDPOINTS
+from bench.web_load_people import Size
 from cmeledger.actions import accounts
 from cmeledger.api.auth import AUTH_ACTOR, SESSION_COOKIE
 from cmeledger.server.app import create_app
@@ -46,6 +47,12 @@ PIECES = (
     ("  session_user", "actions/accounts.py", "session_user"),
     ("  scope_for", "actions/accounts.py", "scope_for"),
     ("compliance_status", "actions/compliance.py", "compliance_status"),
+    (
+        "gather_status_inputs (reads, in the transaction)",
+        "actions/compliance.py",
+        "gather_status_inputs",
+    ),
+    ("evaluate_status (after commit, no I/O)", "actions/compliance.py", "evaluate_status"),
     ("  physicians.get (birth month, audited)", "repositories/physicians.py", "get"),
     ("  audit.record", "repositories/audit.py", "record"),
     ("  completions.for_physician", "repositories/completions.py", "for_physician"),
@@ -108,7 +115,7 @@ async def _call(app: FastAPI, path: str, headers: dict[str, str]) -> tuple[int, 
     return status, size
 
 
-def credentials(bench: data.Bench, store: Store, size: data.Size) -> tuple[str, str, str]:
+def credentials(bench: data.Bench, store: Store, size: Size) -> tuple[str, str, str]:
     """(physician id, API token, session id) of virtual user 0; the session is started
     directly, as a sign-in would, without the argon2 check."""
     ((email, pid, token),) = data.ensure_users(bench, 1, size)
