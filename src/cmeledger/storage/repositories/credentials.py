@@ -228,33 +228,30 @@ class CredentialRepository:
         )
 
     def certifications(self, physician_id: UUID) -> list[BoardCertification]:
-        rows = self._certification_rows(physician_id)
-        certs = []
-        for row in rows:
-            board_id = None
-            if row.board_id_enc is not None:
-                board_id = reveal(
-                    self._cipher,
-                    self._audit,
-                    BOARD_ID,
-                    row.board_id_enc,
-                    row_id=row.id,
-                    owner_id=row.physician_id,
-                    event=events.CERTIFICATION_SENSITIVE_READ,
-                    entity_type="certification",
-                )
-            certs.append(
-                BoardCertification(
-                    id=row.id,
-                    physician_id=row.physician_id,
-                    board=row.board,
-                    specialty=row.specialty,
-                    board_id=board_id,
-                    starts=row.starts,
-                    ends=row.ends,
-                )
+        return [self._reveal_certification(r) for r in self._certification_rows(physician_id)]
+
+    def _reveal_certification(self, row: BoardCertificationRow) -> BoardCertification:
+        board_id = None
+        if row.board_id_enc is not None:
+            board_id = reveal(
+                self._cipher,
+                self._audit,
+                BOARD_ID,
+                row.board_id_enc,
+                row_id=row.id,
+                owner_id=row.physician_id,
+                event=events.CERTIFICATION_SENSITIVE_READ,
+                entity_type="certification",
             )
-        return certs
+        return BoardCertification(
+            id=row.id,
+            physician_id=row.physician_id,
+            board=row.board,
+            specialty=row.specialty,
+            board_id=board_id,
+            starts=row.starts,
+            ends=row.ends,
+        )
 
     # --- DEA ----------------------------------------------------------------------------
     def add_dea(self, reg: DeaRegistration) -> None:
@@ -292,28 +289,26 @@ class CredentialRepository:
             .scalars()
             .all()
         )
-        regs = []
-        for row in rows:
-            number = reveal(
-                self._cipher,
-                self._audit,
-                DEA_NUMBER,
-                row.number_enc,
-                row_id=row.id,
-                owner_id=row.physician_id,
-                event=events.DEA_SENSITIVE_READ,
-                entity_type="dea",
-            )
-            regs.append(
-                DeaRegistration(
-                    id=row.id,
-                    physician_id=row.physician_id,
-                    number=number,
-                    expires=row.expires,
-                    issued=row.issued,
-                )
-            )
-        return regs
+        return [self._reveal_dea(r) for r in rows]
+
+    def _reveal_dea(self, row: DeaRegistrationRow) -> DeaRegistration:
+        number = reveal(
+            self._cipher,
+            self._audit,
+            DEA_NUMBER,
+            row.number_enc,
+            row_id=row.id,
+            owner_id=row.physician_id,
+            event=events.DEA_SENSITIVE_READ,
+            entity_type="dea",
+        )
+        return DeaRegistration(
+            id=row.id,
+            physician_id=row.physician_id,
+            number=number,
+            expires=row.expires,
+            issued=row.issued,
+        )
 
     # --- one record by id (each read of a number is audited) ------------------------------
     def license(self, physician_id: UUID, license_id: UUID) -> License:
@@ -338,27 +333,7 @@ class CredentialRepository:
         ).scalar_one_or_none()
         if row is None:
             raise NotFoundError(f"no certification {certification_id} for physician {physician_id}")
-        board_id = None
-        if row.board_id_enc is not None:
-            board_id = reveal(
-                self._cipher,
-                self._audit,
-                BOARD_ID,
-                row.board_id_enc,
-                row_id=row.id,
-                owner_id=row.physician_id,
-                event=events.CERTIFICATION_SENSITIVE_READ,
-                entity_type="certification",
-            )
-        return BoardCertification(
-            id=row.id,
-            physician_id=row.physician_id,
-            board=row.board,
-            specialty=row.specialty,
-            board_id=board_id,
-            starts=row.starts,
-            ends=row.ends,
-        )
+        return self._reveal_certification(row)
 
     def dea_registration(self, physician_id: UUID, registration_id: UUID) -> DeaRegistration:
         row = self._session.execute(
@@ -372,20 +347,4 @@ class CredentialRepository:
             raise NotFoundError(
                 f"no DEA registration {registration_id} for physician {physician_id}"
             )
-        number = reveal(
-            self._cipher,
-            self._audit,
-            DEA_NUMBER,
-            row.number_enc,
-            row_id=row.id,
-            owner_id=row.physician_id,
-            event=events.DEA_SENSITIVE_READ,
-            entity_type="dea",
-        )
-        return DeaRegistration(
-            id=row.id,
-            physician_id=row.physician_id,
-            number=number,
-            expires=row.expires,
-            issued=row.issued,
-        )
+        return self._reveal_dea(row)
