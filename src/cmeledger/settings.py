@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     cookie_secure: bool = True
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    status_cache_entries: int = Field(default=2048, ge=0)
+    # Per server process: threads for blocking work (database, files) and the connections
+    # kept open for them. Python runs one thread at a time, so a few threads serve as many
+    # requests as forty and hold fewer transactions open while they wait for their turn.
+    threads: int = Field(default=6, ge=1, le=200)
+    db_pool_size: int = Field(default=10, ge=1, le=500)
     # smtp://user:password@host:port[?starttls=1][&timeout=30] or smtps://… (mail/message.py)
     smtp_url: SecretStr | None = None
     mail_from: str = "CME Ledger <noreply@localhost>"

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cmeledger.actions.status_cache import StatusCache
 from cmeledger.settings import Settings
 from cmeledger.storage.ledger import Store
+
+API_PREFIX = "/api/v1"
 
 
 @dataclass
 class Services:
     store: Store
     settings: Settings
+    statuses: StatusCache = field(default_factory=StatusCache)
 
     @property
     def session_ttl(self) -> timedelta:

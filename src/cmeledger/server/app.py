@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+import anyio.to_thread
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import cmeledger
+from cmeledger.actions.status_cache import StatusCache
 from cmeledger.api import problems
 from cmeledger.api.context import Services
 from cmeledger.api.routes import (
@@ -25,6 +27,7 @@ from cmeledger.api.routes import (
     review,
     session,
 )
+from cmeledger.requirements import all_rules
 from cmeledger.server.background import Background
 from cmeledger.server.middleware import BodyLimit, SecurityHeaders
 from cmeledger.settings import Settings, get_settings
@@ -80,11 +83,14 @@ PAGE_ROUTERS = (
 
 def create_app(store: Store, settings: Settings, *, background: bool = True) -> FastAPI:
     """`background=False` leaves queued imports to `cmeledger worker` (and to tests)."""
-    services = Services(store, settings)
+    services = Services(store, settings, StatusCache(settings.status_cache_entries))
+    all_rules()  # parse the rule files now, not in the first requests of every worker
     runner = Background(services) if background else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sync routes and dependencies run in this pool (anyio's default is 40 threads).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         if runner is not None:
             runner.start()
         try:
@@ -104,12 +110,12 @@ def create_app(store: Store, settings: Settings, *, background: bool = True) -> 
     )
     app.state.services = services
     problems.install(app, html=pages.error_page)
-    api = APIRouter(prefix="/api/v1")
-    for module in API_ROUTERS:
-        api.include_router(module.router)
-    app.include_router(api)
-    for module in PAGE_ROUTERS:
-        app.include_router(module.router, include_in_schema=False)
+    for module in (*API_ROUTERS, *PAGE_ROUTERS):
+        # The routes go straight onto the app's one list (their paths carry the API prefix,
+        # the pages are out of the schema): FastAPI matches an included router's routes
+        # twice, through a layer of wrappers, which cost each request more than its
+        # database work once statuses were cached.
+        app.router.routes.extend(module.router.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 256 * 1024)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))

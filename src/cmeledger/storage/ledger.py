@@ -18,7 +18,7 @@ from cmeledger.storage.repositories.credentials import CredentialRepository
 from cmeledger.storage.repositories.documents import DocumentRepository
 from cmeledger.storage.repositories.import_batches import ImportBatchRepository
 from cmeledger.storage.repositories.jobs import JobRepository
-from cmeledger.storage.repositories.keyring import ensure_current_key
+from cmeledger.storage.repositories.keyring import TransactionCipher
 from cmeledger.storage.repositories.pars import ParsRepository
 from cmeledger.storage.repositories.physicians import PhysicianRepository
 from cmeledger.storage.repositories.reminders import ReminderRepository
@@ -36,7 +36,8 @@ class Ledger:
         self.session = session
         self.scope = scope
         self.blobs = blobs
-        self.cipher = cipher
+        self.cipher: FieldCipher = TransactionCipher(cipher, session)
+        cipher = self.cipher
         self.audit = AuditRepository(session, cipher.keyring.audit_key, scope.actor)
         self.physicians = PhysicianRepository(session, scope, cipher, self.audit)
         self.credentials = CredentialRepository(session, scope, cipher, self.audit)
@@ -76,7 +77,6 @@ class Store:
     def ledger(self, scope: Scope) -> Iterator[Ledger]:
         """Commit if the block finishes, roll back everything if it raises."""
         with self._sessions.begin() as session:
-            ensure_current_key(session, self.cipher)
             yield Ledger(session, self.cipher, self.blobs, scope)
 
     @contextmanager

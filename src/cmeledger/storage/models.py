@@ -71,6 +71,10 @@ class PhysicianRow(Base):
     birth_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Goes up in the transaction of every change to what a compliance status is computed
+    # from (profile, licences, certifications, DEA, credits), so a status computed at one
+    # revision can be served again until the next (see actions/status_cache.py).
+    ledger_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LicenseRow(Base):

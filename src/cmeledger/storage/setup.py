@@ -68,7 +68,10 @@ def open_store(
     try:
         if embedded:
             _private(settings)
-        engine = make_engine(settings.resolved_database_url)
+        # Kept-open connections for every thread, and as many again before anyone waits:
+        # a PostgreSQL connection costs a process fork, so it should not be made per request.
+        pooled = {} if embedded else {"pool_size": settings.db_pool_size, "max_overflow": 10}
+        engine = make_engine(settings.resolved_database_url, **pooled)
     except OSError as exc:
         raise ConfigurationError(
             f"cannot use {settings.home}: {exc.strerror}; set "

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from cmeledger.api.auth import Caller
 from cmeledger.reports.labels import readable_reason
@@ -32,6 +33,11 @@ def _day(value: date | None) -> str:
 TEMPLATES.env.filters["hours"] = _hours
 TEMPLATES.env.filters["day"] = _day
 TEMPLATES.env.filters["reason"] = readable_reason
+
+
+def fragment(template: str, **context: Any) -> Markup:
+    """Part of a page rendered on its own (to be kept and put into pages later)."""
+    return Markup(TEMPLATES.env.get_template(template).render(**context))  # noqa: S704 - autoescaped
 
 
 def render(

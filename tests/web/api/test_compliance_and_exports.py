@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from decimal import Decimal
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -151,3 +152,35 @@ def test_it_lets_a_delegate_read_compliance_for_the_physician(
     sign_in(client, delegate_of(fresh_store, tenant))
     answer = client.get(physician_url(tenant, "/compliance"), params=AS_OF)
     assert answer.status_code == 200 and len(answer.json()["obligations"]) == 3
+
+
+def test_it_counts_a_change_in_the_very_next_status(client: TestClient, ada: Tenant) -> None:
+    url = physician_url(ada, "/compliance")
+
+    def licence() -> dict[str, Any]:
+        status = client.get(url, params=AS_OF).json()
+        (ca,) = [o for o in status["obligations"] if o["kind"] == "state_license"]
+        return dict(ca)
+
+    assert licence() == licence() and licence()["earned_hours"] == "2"  # then from memory
+    added = client.post(
+        physician_url(ada, "/credits"),
+        json={
+            "title": "Ethics in Practice",
+            "provider": "State Medical Society",
+            "completed_on": "2026-05-10",
+            "credits": {"ama_pra_1": "2.5"},
+        },
+    )
+    assert added.status_code == 201, added.text
+    after = licence()
+    assert Decimal(after["earned_hours"]) == Decimal("4.5")
+    topic = after["topics"][0]
+    tagged = client.patch(
+        physician_url(ada, f"/credits/{added.json()['id']}"),
+        json={"topics": [topic["topic"]]},
+        headers={"If-Match": added.headers["etag"]},
+    )
+    assert tagged.status_code == 200, tagged.text
+    (now,) = [t for t in licence()["topics"] if t["topic"] == topic["topic"]]
+    assert Decimal(now["earned"]) == Decimal(topic["earned"]) + Decimal("2.5")

@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from cmeledger.actions import accounts
 from cmeledger.actions.accounts import Principal
-from cmeledger.actions.compliance import StatusReport, evaluate_status, gather_status_inputs
+from cmeledger.actions.compliance import StatusReport
+from cmeledger.actions.status_cache import StatusRead
 from cmeledger.api.auth import AUTH_ACTOR, Caller, CallerDep, authenticated
-from cmeledger.api.context import services
+from cmeledger.api.context import API_PREFIX, services
 from cmeledger.api.problems import ProblemError
 from cmeledger.api.schemas_common import (
     DAY_PATTERN,
@@ -46,7 +47,7 @@ from cmeledger.requirements import Rule, RuleVersion, all_rules, rule_for, versi
 from cmeledger.requirements.model import RuleKind
 from cmeledger.storage.scope import Scope
 
-router = APIRouter(tags=["compliance"])
+router = APIRouter(prefix=API_PREFIX, tags=["compliance"])
 AsOf = Annotated[
     date | None,
     Query(
@@ -61,10 +62,14 @@ def _day(as_of: date | None) -> date:
     return in_range(as_of, "as_of") or datetime.now(UTC).date()
 
 
-def _report(caller: Caller, physician_id: PhysicianId, as_of: date | None) -> StatusReport:
+def _status(caller: Caller, physician_id: PhysicianId, as_of: date | None) -> StatusRead:
+    day = _day(as_of)
     with caller.ledger() as ledger:
-        inputs = gather_status_inputs(ledger, physician_id)
-    return evaluate_status(inputs, _day(as_of))  # after the commit: no lock held meanwhile
+        return caller.services.statuses.read(ledger, ledger.physicians.require(physician_id), day)
+
+
+def _report(caller: Caller, physician_id: PhysicianId, as_of: date | None) -> StatusReport:
+    return _status(caller, physician_id, as_of).report()  # after the commit: no lock held
 
 
 def obligation_out(o: Obligation) -> ObligationOut:
@@ -111,19 +116,26 @@ def obligation_out(o: Obligation) -> ObligationOut:
     )
 
 
-@router.get("/physicians/{physician_id}/compliance", responses=problems(*READ))
-def get_compliance(
-    physician_id: PhysicianId, caller: CallerDep, as_of: AsOf = None
-) -> ComplianceOut:
-    """Every licence, board certification and DEA registration: the rule in force, the
-    cycle, hours required, earned and remaining (overall and per topic), and the status."""
-    report = _report(caller, physician_id, as_of)
+def compliance_json(report: StatusReport) -> str:
     return ComplianceOut(
         physician_id=report.physician_id,
         as_of=report.as_of,
         obligations=[obligation_out(o) for o in report.obligations],
         not_evaluated=report.unmatched,
-    )
+    ).model_dump_json()
+
+
+@router.get(
+    "/physicians/{physician_id}/compliance",
+    responses=problems(*READ),
+    response_model=ComplianceOut,
+)
+def get_compliance(physician_id: PhysicianId, caller: CallerDep, as_of: AsOf = None) -> Response:
+    """Every licence, board certification and DEA registration: the rule in force, the
+    cycle, hours required, earned and remaining (overall and per topic), and the status."""
+    # (the JSON is made once per cached status: most reads find the ledger unchanged)
+    text = _status(caller, physician_id, as_of).view("api:compliance", compliance_json)
+    return Response(text, media_type="application/json")
 
 
 @router.get("/physicians/{physician_id}/plan", responses=problems(*READ))

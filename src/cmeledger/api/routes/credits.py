@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from cmeledger.actions.credits import record_completion
 from cmeledger.api.auth import CallerDep
+from cmeledger.api.context import API_PREFIX
 from cmeledger.api.etags import IfMatch, etag_of, require_match
 from cmeledger.api.schemas import Page, PageParams, page_params
 from cmeledger.api.schemas_common import (
@@ -36,7 +37,7 @@ from cmeledger.domain.credit_taxonomy import credit_type
 from cmeledger.domain.credits import CreditClaim, parse_amount
 from cmeledger.storage.ledger import Ledger
 
-router = APIRouter(tags=["credits"])
+router = APIRouter(prefix=API_PREFIX, tags=["credits"])
 Paging = Annotated[PageParams, Depends(page_params)]
 CreditId = Annotated[UUID, Path(description="the credit (completion) id")]
 Sort = Literal["date", "-date", "title", "-title", "hours", "-hours"]

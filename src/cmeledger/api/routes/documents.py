@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse
 from cmeledger.actions.document_pages import document_file, page_png, store_upload
 from cmeledger.actions.import_batches import safe_name
 from cmeledger.api.auth import CallerDep
+from cmeledger.api.context import API_PREFIX
 from cmeledger.api.schemas import Page, PageParams, page_params
 from cmeledger.api.schemas_common import (
     LOCATION_HEADER,
@@ -29,7 +30,7 @@ from cmeledger.api.schemas_common import (
 from cmeledger.api.schemas_ledger import DocumentOut
 from cmeledger.storage.repositories.documents import Document
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(prefix=API_PREFIX, tags=["documents"])
 Paging = Annotated[PageParams, Depends(page_params)]
 DocumentId = Annotated[UUID, Path(description="the document id")]
 # Types a download keeps; anything else is sent as bytes to save, never to render.

@@ -12,11 +12,12 @@ from fastapi.responses import Response
 
 from cmeledger.actions.credits import LedgerView, ledger_view
 from cmeledger.api.auth import Caller, CallerDep
+from cmeledger.api.context import API_PREFIX
 from cmeledger.api.schemas_common import READ, CsvResponse, PhysicianId, binary, problems
 from cmeledger.audit import events
 from cmeledger.reports.export import to_csv, to_json
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(prefix=API_PREFIX, tags=["exports"])
 
 
 def _exported(caller: Caller, physician_id: PhysicianId, fmt: Literal["csv", "json"]) -> str:

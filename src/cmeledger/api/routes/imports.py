@@ -13,13 +13,14 @@ from fastapi import APIRouter, Depends, File, Path, Response, UploadFile
 
 from cmeledger.actions.import_batches import MAX_FILES, queue_import
 from cmeledger.api.auth import CallerDep
+from cmeledger.api.context import API_PREFIX
 from cmeledger.api.schemas import Page, PageParams, page_params
 from cmeledger.api.schemas_common import LOCATION_HEADER, READ, WRITE, PhysicianId, problems
 from cmeledger.api.schemas_workflow import FileReportOut, ImportFileOut, ImportOut, ImportState
 from cmeledger.errors import NotFoundError
 from cmeledger.storage.repositories.import_batches import ImportBatch
 
-router = APIRouter(tags=["imports"])
+router = APIRouter(prefix=API_PREFIX, tags=["imports"])
 Paging = Annotated[PageParams, Depends(page_params)]
 _ONE_FILE = {"type": "string", "contentMediaType": "application/octet-stream", "minLength": 1}
 BatchId = Annotated[UUID, Path(description="the import (upload batch) id")]

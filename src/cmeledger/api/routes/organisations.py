@@ -23,7 +23,7 @@ from cmeledger.actions.accounts import Role
 from cmeledger.actions.reminders import Reminder, ReminderConfig, ReminderRun, send_reminders
 from cmeledger.actions.roster import MemberCompliance, Membership, Roster, RosterRow
 from cmeledger.api.auth import CallerDep
-from cmeledger.api.context import ServicesDep
+from cmeledger.api.context import API_PREFIX, ServicesDep
 from cmeledger.api.problems import ProblemError
 from cmeledger.api.schemas import Page, PageParams, Strict, page_params
 from cmeledger.domain.compliance import Obligation
@@ -31,7 +31,7 @@ from cmeledger.errors import ConfigurationError
 from cmeledger.mail.smtp import MailError, mailer_from_settings
 from cmeledger.reports.roster import to_csv
 
-router = APIRouter(tags=["organisations"])
+router = APIRouter(prefix=API_PREFIX, tags=["organisations"])
 
 SORT_PATTERN = r"^-?(name|obligation|due|status|remaining)$"
 StatusName = Literal["met", "on_track", "at_risk", "overdue", "not_applicable"]

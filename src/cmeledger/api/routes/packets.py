@@ -14,10 +14,11 @@ from starlette.background import BackgroundTask
 
 from cmeledger.actions.audit_packet import gather_audit_packet
 from cmeledger.api.auth import CallerDep
+from cmeledger.api.context import API_PREFIX
 from cmeledger.api.problems import PROBLEM
 from cmeledger.reports.audit_packet import packet_filename, write_packet
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(prefix=API_PREFIX, tags=["exports"])
 
 _CHUNK = 1 << 16
 _PROBLEM_SCHEMA: dict[str, Any] = {

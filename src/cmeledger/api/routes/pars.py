@@ -22,6 +22,7 @@ from cmeledger.actions.pars import (
     queue_activities,
 )
 from cmeledger.api.auth import Caller, CallerDep
+from cmeledger.api.context import API_PREFIX
 from cmeledger.api.problems import problem
 from cmeledger.api.schemas import Page, PageParams, page_params
 from cmeledger.api.schemas_common import problems
@@ -43,7 +44,7 @@ from cmeledger.api.schemas_pars import (
 from cmeledger.pars.excel_learners import write_learner_workbook
 from cmeledger.storage.blobs import UploadTooLargeError
 
-router = APIRouter(prefix="/pars", tags=["pars"])
+router = APIRouter(prefix=f"{API_PREFIX}/pars", tags=["pars"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ProviderKey = Annotated[

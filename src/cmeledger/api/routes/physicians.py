@@ -16,6 +16,7 @@ from cmeledger.actions import accounts
 from cmeledger.actions.accounts import ForbiddenError, Role
 from cmeledger.actions.physicians import add_certification, add_dea, add_license
 from cmeledger.api.auth import Caller, CallerDep
+from cmeledger.api.context import API_PREFIX
 from cmeledger.api.etags import IfMatch, etag_of, require_match
 from cmeledger.api.schemas import Page, PageParams, page_params
 from cmeledger.api.schemas_common import (
@@ -54,7 +55,7 @@ from cmeledger.domain.people import (
 from cmeledger.storage.repositories.accounts import User
 from cmeledger.storage.repositories.physicians import PhysicianSummary
 
-router = APIRouter(tags=["physicians"])
+router = APIRouter(prefix=API_PREFIX, tags=["physicians"])
 Paging = Annotated[PageParams, Depends(page_params)]
 RecordId = Annotated[UUID, Path(description="the record's id")]
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path
 
 from cmeledger.actions.imports import accept_review_item, reject_review_item
 from cmeledger.api.auth import CallerDep
+from cmeledger.api.context import API_PREFIX
 from cmeledger.api.routes.credits import credit_url
 from cmeledger.api.routes.documents import page_image_url
 from cmeledger.api.schemas import Page, PageParams, page_params
@@ -29,7 +30,7 @@ from cmeledger.api.schemas_workflow import (
 from cmeledger.domain.activities import check_topic
 from cmeledger.storage.repositories.review import ReviewItem
 
-router = APIRouter(tags=["review"])
+router = APIRouter(prefix=API_PREFIX, tags=["review"])
 Paging = Annotated[PageParams, Depends(page_params)]
 ItemId = Annotated[UUID, Path(description="the review item id")]
 

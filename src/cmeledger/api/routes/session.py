@@ -8,14 +8,14 @@ from fastapi import APIRouter, Request, Response
 
 from cmeledger.actions import accounts
 from cmeledger.api.auth import AUTH_ACTOR, CallerDep
-from cmeledger.api.context import ServicesDep
+from cmeledger.api.context import API_PREFIX, ServicesDep
 from cmeledger.api.schemas import NewTokenOut, SessionOut, SignInIn, TokenIn, TokenOut, UserOut
 from cmeledger.api.schemas_common import problems
 from cmeledger.api.signin import set_session_cookie, sign_in, sign_out
 from cmeledger.storage.repositories.accounts import ApiToken, User
 from cmeledger.storage.scope import Scope
 
-router = APIRouter(tags=["session"])
+router = APIRouter(prefix=API_PREFIX, tags=["session"])
 
 
 def user_out(user: User, physician_ids: frozenset[UUID]) -> UserOut:

@@ -30,6 +30,7 @@ from cmeledger.storage.models import (
     PhysicianRow,
     ProvenanceRow,
 )
+from cmeledger.storage.repositories import ledger_revision
 from cmeledger.storage.repositories.audit import AuditRepository
 from cmeledger.storage.scope import Scope
 
@@ -218,6 +219,7 @@ class CompletionRepository:
         self._session.execute(insert(_COMPLETION_CREDITS), credits)
         if provenance:
             self._session.execute(insert(_PROVENANCE), provenance)
+        ledger_revision.bump(self._session, [completion.physician_id])
         self._audit.record(
             events.COMPLETION_CREATED,
             "completion",
@@ -251,6 +253,7 @@ class CompletionRepository:
         self._session.execute(insert(_COMPLETION_CREDITS), credits)
         if provenance:
             self._session.execute(insert(_PROVENANCE), provenance)
+        ledger_revision.bump(self._session, physicians)
         self._audit.record(
             events.COMPLETIONS_BULK_CREATED,
             "completion",
@@ -352,6 +355,7 @@ class CompletionRepository:
         before = tuple(row.topics)
         row.topics = list(topics)
         self._session.flush()
+        ledger_revision.bump(self._session, [physician_id])
         self._audit.record(
             events.COMPLETION_TOPICS_CHANGED,
             "completion",
@@ -374,6 +378,7 @@ class CompletionRepository:
         )
         if result.first() is None:
             raise NotFoundError(f"no credit {completion_id} for physician {physician_id}")
+        ledger_revision.bump(self._session, [physician_id])
         self._audit.record(
             events.COMPLETION_DELETED, "completion", completion_id, physician_id=physician_id
         )

@@ -20,6 +20,7 @@ from cmeledger.domain.people import (
 from cmeledger.errors import ConflictError, NotFoundError
 from cmeledger.storage.crypto import FieldCipher
 from cmeledger.storage.models import BoardCertificationRow, DeaRegistrationRow, LicenseRow
+from cmeledger.storage.repositories import ledger_revision
 from cmeledger.storage.repositories.audit import AuditRepository
 from cmeledger.storage.repositories.sealed import BOARD_ID, DEA_NUMBER, LICENSE_NUMBER, reveal, seal
 from cmeledger.storage.scope import Scope
@@ -45,13 +46,16 @@ class CredentialRepository:
         self._cipher = cipher
         self._audit = audit
 
-    def _insert(self, row: object, what: str) -> None:
+    def _insert(
+        self, row: LicenseRow | BoardCertificationRow | DeaRegistrationRow, what: str
+    ) -> None:
         try:
             with self._session.begin_nested():
                 self._session.add(row)
                 self._session.flush()
         except IntegrityError:
             raise ConflictError(f"{what} is already on record") from None
+        ledger_revision.bump(self._session, [row.physician_id])
 
     # --- licences -----------------------------------------------------------------------
     def add_license(self, lic: License) -> None:

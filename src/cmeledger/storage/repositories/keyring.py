@@ -85,3 +85,44 @@ def ensure_current_key(session: Session, cipher: FieldCipher) -> None:
             "the current key file"
         )
     cipher.activate(active)
+
+
+class TransactionCipher(FieldCipher):
+    """The process's cipher as one transaction uses it.
+
+    Before its first encryption it runs `ensure_current_key`, whose shared row lock then
+    lasts to the end of the transaction. A transaction that only reads (most of them) takes
+    no lock and writes nothing, so PostgreSQL commits it without a WAL flush.
+    Every method delegates to the process's cipher, which holds the keys.
+    """
+
+    def __init__(self, shared: FieldCipher, session: Session) -> None:
+        # No super().__init__(): the keys stay in `shared`, where a rotation updates them.
+        self._shared = shared
+        self._session = session
+        self._checked = False
+
+    @property
+    def keyring(self) -> Keyring:
+        return self._shared.keyring
+
+    def activate(self, key_id: str) -> None:
+        self._shared.activate(key_id)
+
+    def refresh(self) -> None:
+        self._shared.refresh()
+
+    def encrypt(self, plaintext: str, aad: bytes) -> bytes:
+        if not self._checked:
+            ensure_current_key(self._session, self._shared)
+            self._checked = True
+        return self._shared.encrypt(plaintext, aad)
+
+    def key_id_of(self, blob: bytes) -> str:
+        return self._shared.key_id_of(blob)
+
+    def decrypt(self, blob: bytes, aad: bytes) -> str:
+        return self._shared.decrypt(blob, aad)
+
+    def blind_index(self, purpose: str, value: str) -> str:
+        return self._shared.blind_index(purpose, value)

@@ -15,6 +15,7 @@ from cmeledger.domain.people import Degree, MonthDay, Physician
 from cmeledger.errors import NotFoundError
 from cmeledger.storage.crypto import FieldCipher
 from cmeledger.storage.models import PhysicianRow
+from cmeledger.storage.repositories import ledger_revision
 from cmeledger.storage.repositories.audit import AuditRepository
 from cmeledger.storage.repositories.sealed import BIRTH, reveal, seal
 from cmeledger.storage.scope import Scope
@@ -35,6 +36,7 @@ class PhysicianSummary:
     degree: Degree
     npi: str | None
     email: str | None
+    revision: int  # the ledger revision when read: a status computed after it is current
 
     @property
     def display_name(self) -> str:
@@ -194,6 +196,7 @@ class PhysicianRepository:
             )
         row.updated_at = datetime.now(UTC)
         self._session.flush()
+        ledger_revision.bump(self._session, [row.id])
         self._audit.record(
             events.PHYSICIAN_UPDATED,
             "physician",
@@ -205,5 +208,11 @@ class PhysicianRepository:
 
 def _summary(row: PhysicianRow) -> PhysicianSummary:
     return PhysicianSummary(
-        row.id, row.first_name, row.last_name, Degree(row.degree), row.npi, row.email
+        row.id,
+        row.first_name,
+        row.last_name,
+        Degree(row.degree),
+        row.npi,
+        row.email,
+        row.ledger_revision,
     )

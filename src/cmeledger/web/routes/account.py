@@ -21,7 +21,7 @@ from cmeledger.errors import CmeLedgerError, NotFoundError
 from cmeledger.storage.ledger import Ledger
 from cmeledger.web.pages import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 DONE_WORDS = {
     "revoked": "The token is revoked; anything using it can no longer get in.",
     "granted": "Delegate added: they can now open your ledger.",

@@ -20,7 +20,7 @@ from cmeledger.api.signin import set_session_cookie, sign_in, sign_out
 from cmeledger.storage.scope import Scope
 from cmeledger.web.pages import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 def safe_next(target: str | None) -> str:

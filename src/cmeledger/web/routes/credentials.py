@@ -29,7 +29,7 @@ from cmeledger.requirements.model import RuleKind
 from cmeledger.storage.ledger import Ledger
 from cmeledger.web.physician_context import PhysicianContext, page, physician_context
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=200)]
 DateText = Annotated[str, Form(max_length=20)]
 ADDED = {

@@ -9,20 +9,22 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from cmeledger.actions.accounts import Role
-from cmeledger.actions.compliance import evaluate_status, gather_status_inputs
+from cmeledger.actions.compliance import StatusReport
 from cmeledger.api.auth import CallerDep
 from cmeledger.api.problems import ProblemError
 from cmeledger.domain.compliance import Obligation, Status
 from cmeledger.domain.compliance.plan import PlanItem, plan
 from cmeledger.reports.labels import category_label, topic_label
+from cmeledger.web.pages import fragment
 from cmeledger.web.physician_context import (
     page,
     physician_context,
 )
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 ZERO = Decimal(0)
 
 # Status → (CSS class, words). Colour is never the only signal: the words are shown too.
@@ -132,18 +134,27 @@ def dashboard(
     with caller.ledger() as ledger:
         ctx = physician_context(caller, ledger, physician)
         waiting = len(ledger.review.open_items(ctx.id))
-        inputs = gather_status_inputs(ledger, ctx.id)
-    report = evaluate_status(inputs, day)  # after the commit: no lock held meanwhile
-    cards = [card_for(o, day) for o in report.obligations]
-    steps = [next_step(i) for i in plan(report.obligations)]
+        found = caller.services.statuses.read(ledger, ctx.physician, day)
+
+    def cards(report: StatusReport) -> str:
+        return fragment(
+            "_status.html",
+            ctx=ctx,
+            as_of=day,
+            cards=[card_for(o, day) for o in report.obligations],
+            steps=[next_step(i) for i in plan(report.obligations)],
+            unmatched=report.unmatched,
+        )
+
+    # After the commit (no lock held meanwhile); made once per cached status, for each way
+    # the links and actions can differ.
+    made = found.view(f"portal:dashboard:{ctx.explicit}:{ctx.can_write}", cards)
     return page(
         request,
         "dashboard.html",
         caller,
         ctx,
         as_of=day,
-        cards=cards,
-        steps=steps,
-        unmatched=report.unmatched,
+        status_html=Markup(made),  # noqa: S704 - rendered by an autoescaping template
         waiting=waiting,
     )

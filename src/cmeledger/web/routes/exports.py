@@ -15,7 +15,7 @@ from cmeledger.actions import accounts
 from cmeledger.api.auth import CallerDep
 from cmeledger.web.physician_context import PhysicianContext, page, physician_context
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 CALENDAR_TOKEN = "calendar"  # noqa: S105 - the token's name, not a secret
 
 

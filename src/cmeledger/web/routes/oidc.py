@@ -30,7 +30,7 @@ from cmeledger.web.oidc_flow import STATE_COOKIE, STATE_PATH, Identity, OidcRefu
 from cmeledger.web.pages import error_page
 from cmeledger.web.routes.auth import safe_next
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 START_AGAIN = "Start again from the sign-in page."
 

@@ -19,7 +19,7 @@ from cmeledger.api.routes.organisations import SORT_PATTERN, load_roster, run_re
 from cmeledger.domain.compliance import Obligation
 from cmeledger.web.pages import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 100
 STATUS_CLASS = {

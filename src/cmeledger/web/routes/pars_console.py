@@ -26,7 +26,7 @@ from cmeledger.storage.ledger import Ledger
 from cmeledger.storage.repositories.pars import Provider
 from cmeledger.web.pages import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 LISTED = 50  # rows per table; the API pages through the rest
 NOTICES = {

@@ -30,7 +30,7 @@ from cmeledger.web.physician_context import (
     physician_context,
 )
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 CREDIT_ROWS_SPARE = 1
 MAX_CREDIT_ROWS = 12
 # The extractor's confidence keys, and the form field each one is shown in.

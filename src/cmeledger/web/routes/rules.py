@@ -15,7 +15,7 @@ from cmeledger.requirements import Rule, RuleVersion, all_rules, version_in_forc
 from cmeledger.requirements.model import RuleKind
 from cmeledger.web.pages import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @dataclass(frozen=True, slots=True)

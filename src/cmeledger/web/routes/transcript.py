@@ -22,7 +22,7 @@ from cmeledger.web.physician_context import (
     wants_partial,
 )
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
 SORTS = ("date", "title", "hours")
 

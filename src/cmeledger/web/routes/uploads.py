@@ -21,7 +21,7 @@ from cmeledger.storage.ledger import Ledger
 from cmeledger.storage.repositories.import_batches import ImportBatch
 from cmeledger.web.physician_context import PostedForm, page, physician_context, wants_partial
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 RECENT = 10
 
 
