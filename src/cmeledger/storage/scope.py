@@ -59,4 +59,9 @@ class Scope:
     def clause(self, column: Any) -> ColumnElement[bool]:
         if self.physician_ids is None:
             return true()
+        if len(self.physician_ids) == 1:
+            # The common case (a physician's own ledger): a plain comparison, which SQLAlchemy
+            # caches whole, where an IN list is re-rendered on every execution.
+            (only,) = self.physician_ids
+            return column == only  # type: ignore[no-any-return]
         return column.in_(self.physician_ids)  # type: ignore[no-any-return]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -103,7 +104,7 @@ def _member_of(organisation_id: UUID) -> ColumnElement[bool]:
     return or_(UserRow.organisation_id == organisation_id, UserRow.physician_id.in_(sharing))
 
 
-def _user(row: UserRow) -> User:
+def _user(row: UserRow | Row[Any]) -> User:
     return User(
         row.id,
         row.email,
@@ -114,6 +115,24 @@ def _user(row: UserRow) -> User:
         row.provider_id,
         row.disabled,
     )
+
+
+# Who signs in is read with plain table columns, not mapped rows or attributes: it is on
+# every request's path, and SQLAlchemy's ORM layer costs more than the query itself.
+_TOKEN_TABLE = cast(Table, ApiTokenRow.__table__)
+_USERS = UserRow.__table__.c
+_TOKENS = _TOKEN_TABLE.c
+_SESSIONS = WebSessionRow.__table__.c
+_USER_COLUMNS = (
+    _USERS.id,
+    _USERS.email,
+    _USERS.display_name,
+    _USERS.role,
+    _USERS.physician_id,
+    _USERS.organisation_id,
+    _USERS.provider_id,
+    _USERS.disabled,
+)
 
 
 class AccountRepository:
@@ -227,17 +246,16 @@ class AccountRepository:
 
     def session(self, id_hash: str) -> SessionRecord | None:
         found = self._session.execute(
-            select(WebSessionRow, UserRow)
-            .join(UserRow, UserRow.id == WebSessionRow.user_id)
-            .where(WebSessionRow.id_hash == id_hash)
+            select(*_USER_COLUMNS, _SESSIONS.csrf_token, _SESSIONS.expires_at)
+            .select_from(UserRow.__table__.join(WebSessionRow.__table__))
+            .where(_SESSIONS.id_hash == id_hash)
         ).one_or_none()
         if found is None:
             return None
-        session_row, user_row = found
-        expires = _aware(session_row.expires_at)
+        expires = _aware(found.expires_at)
         if expires <= utcnow():
             return None
-        return SessionRecord(_user(user_row), session_row.csrf_token, expires)
+        return SessionRecord(_user(found), found.csrf_token, expires)
 
     def drop_session(self, id_hash: str) -> None:
         self._session.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == id_hash))
@@ -270,22 +288,25 @@ class AccountRepository:
 
     def user_for_token(self, token_hash: str, purpose: str) -> User | None:
         found = self._session.execute(
-            select(ApiTokenRow, UserRow)
-            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            select(*_USER_COLUMNS, _TOKENS.id.label("token_id"), _TOKENS.last_used_at)
+            .select_from(UserRow.__table__.join(_TOKEN_TABLE))
             .where(
-                ApiTokenRow.token_hash == token_hash,
-                ApiTokenRow.purpose == purpose,
-                ApiTokenRow.revoked_at.is_(None),
+                _TOKENS.token_hash == token_hash,
+                _TOKENS.purpose == purpose,
+                _TOKENS.revoked_at.is_(None),
             )
         ).one_or_none()
         if found is None:
             return None
-        token_row, user_row = found
         now = utcnow()
-        last = token_row.last_used_at
+        last = found.last_used_at
         if last is None or now - _aware(last) > timedelta(minutes=5):
-            token_row.last_used_at = now  # coarse, so a busy token is not a write per request
-        return _user(user_row)
+            # Coarse, so a busy token is not a write per request.
+            self._session.execute(
+                update(_TOKEN_TABLE).where(_TOKENS.id == found.token_id),
+                {"last_used_at": now},
+            )
+        return _user(found)
 
     def tokens(self, user_id: UUID) -> list[ApiToken]:
         rows = self._session.scalars(

@@ -43,6 +43,20 @@ class PhysicianSummary:
         return f"{self.first_name} {self.last_name}, {self.degree.value}"
 
 
+# Plain table columns: `require` is on every request's path, where the ORM layer would
+# cost more than the query itself.
+_PHYSICIANS = PhysicianRow.__table__.c
+_SUMMARY_COLUMNS = (
+    _PHYSICIANS.id,
+    _PHYSICIANS.first_name,
+    _PHYSICIANS.last_name,
+    _PHYSICIANS.degree,
+    _PHYSICIANS.npi,
+    _PHYSICIANS.email,
+    _PHYSICIANS.ledger_revision,
+)
+
+
 class PhysicianRepository:
     def __init__(
         self, session: Session, scope: Scope, cipher: FieldCipher, audit: AuditRepository
@@ -96,8 +110,28 @@ class PhysicianRepository:
         return row
 
     def require(self, physician_id: UUID) -> PhysicianSummary:
-        """The physician's summary, or NotFoundError if absent or outside the scope."""
-        return _summary(self._row(physician_id))
+        """The physician's summary, or NotFoundError if absent or outside the scope.
+
+        Read as columns, not as a mapped row, so the revision is always the stored one,
+        never a value the session kept from earlier."""
+        found = self._session.execute(
+            select(*_SUMMARY_COLUMNS).where(
+                _PHYSICIANS.id == physician_id, self._scope.clause(_PHYSICIANS.id)
+            )
+        ).one_or_none()
+        if found is None:
+            raise NotFoundError(
+                f"no physician {physician_id}; `cmeledger physician list` shows the ids"
+            )
+        return PhysicianSummary(
+            found.id,
+            found.first_name,
+            found.last_name,
+            Degree(found.degree),
+            found.npi,
+            found.email,
+            found.ledger_revision,
+        )
 
     def get(self, physician_id: UUID) -> Physician:
         """The full record; decrypting the birth month/day is audited."""
