@@ -8,8 +8,8 @@
 PostgreSQL at CMELEDGER_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test),
 in a schema of its own, migrated and keyed like `cmeledger init` does it (without PostgreSQL
 the benchmark says it is skipped and exits 0, so `make bench` goes on). The real server
-(`cmeledger serve --workers N`: uvicorn with the app factory; `--launcher` picks another way to
-start the same app) runs in its own process group on a free loopback port; the load generator
+(`cmeledger serve --workers N`; `--launcher uvicorn` starts the same app through uvicorn's
+command line instead) runs in its own process group on a free loopback port; the load generator
 runs in another process (bench/web_load_client.py). Each
 virtual user is a different physician: an API token for GET /api/v1/physicians/{pid}/compliance,
 a portal session from the real sign-in (POST /api/v1/session) for the dashboard GET /.
@@ -294,8 +294,8 @@ def main() -> None:
         "--launcher",
         choices=web.LAUNCHERS,
         default="serve",
-        help="serve: `cmeledger serve` (default); uvicorn: uvicorn's CLI; nodelay, reuseport: "
-        "uvicorn with fixed listening sockets, see bench/web_load_uvicorn.py",
+        help="serve: `cmeledger serve` (default); uvicorn: uvicorn's CLI, whose workers share "
+        "one listening socket",
     )
     parser.add_argument("--schema", help="PostgreSQL schema name (default: a fresh one)")
     parser.add_argument(

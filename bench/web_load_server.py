@@ -43,20 +43,17 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
-LAUNCHERS = ("serve", "uvicorn", "nodelay", "reuseport")
+LAUNCHERS = ("serve", "uvicorn")
 
 
 def command(launcher: str, port: int, workers: int) -> list[str]:
-    """serve: `cmeledger serve` (uvicorn.run of the app factory, log level warning, so no
-    access log); uvicorn: the same through uvicorn's own command line; nodelay and reuseport:
-    the same with the listening socket(s) fixed (bench/web_load_uvicorn.py), to preview that."""
+    """serve: `cmeledger serve` (one listening socket per worker, server/processes.py; log
+    level warning, so no access log); uvicorn: the app factory through uvicorn's own command
+    line (one listening socket shared by its workers), to compare."""
     where = ["--port", str(port), "--workers", str(workers)]
     if launcher == "serve":
         script = Path(sys.executable).with_name("cmeledger")  # the console script in the venv
         return [str(script), "serve", "--host", "127.0.0.1", *where]
-    if launcher in ("nodelay", "reuseport"):
-        extra = ["--reuseport"] if launcher == "reuseport" else []
-        return [sys.executable, "-m", "bench.web_load_uvicorn", *where, *extra]
     return [
         sys.executable,
         "-m",

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     # Per server process: threads for blocking work (database, files) and the connections
     # kept open for them. Python runs one thread at a time, so a few threads serve as many
     # requests as forty and hold fewer transactions open while they wait for their turn.
-    threads: int = Field(default=6, ge=1, le=200)
+    threads: int = Field(default=4, ge=1, le=200)
     db_pool_size: int = Field(default=10, ge=1, le=500)
     # smtp://user:password@host:port[?starttls=1][&timeout=30] or smtps://… (mail/message.py)
     smtp_url: SecretStr | None = None

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.table import Table
 from rich.text import Text
 
@@ -16,6 +15,7 @@ from cmeledger.actions import accounts
 from cmeledger.actions.accounts import Role
 from cmeledger.actions.demo import DEMO_PASSWORD, load_demo, load_demo_accounts
 from cmeledger.cli.common import JsonOption, UsageError, emit, ledger, notice, out, parse_id
+from cmeledger.server import processes
 from cmeledger.settings import get_settings
 
 user_app = typer.Typer(no_args_is_help=True, help="Portal and API sign-ins.")
@@ -34,6 +34,7 @@ def serve_command(
 ) -> None:
     """Serve the portal and the REST API (OpenAPI at /api/openapi.json, docs at /api/docs)."""
     settings = get_settings()
+    processes.check_port_free(host, port)  # before the demo is loaded and the URL printed
     if demo:
         with ledger() as opened:
             physician_id, _ = load_demo(opened)
@@ -50,15 +51,7 @@ def serve_command(
         notice("CMELEDGER_COOKIE_SECURE=false: session cookies also travel over plain HTTP")
     out.print("Press Ctrl+C to stop.")
     sys.stdout.flush()
-    uvicorn.run(
-        "cmeledger.server.app:from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        proxy_headers=False,
-    )
+    processes.serve(host, port, workers)  # a port in use is a ConfigurationError, said plainly
 
 
 def _password(file: Path | None, *, needed: bool) -> str | None:
