@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cmeledger.audit import events
@@ -74,6 +74,19 @@ class ReviewRepository:
             reasons=reasons,
         )
         return item_id
+
+    def count_open(self, physician_id: UUID) -> int:
+        """How many items wait for review (the dashboard's notice), without reading them."""
+        items = ReviewItemRow.__table__.c
+        return int(
+            self._session.execute(
+                select(func.count()).where(
+                    items.physician_id == physician_id,
+                    items.status == "open",
+                    self._scope.clause(items.physician_id),
+                )
+            ).scalar_one()
+        )
 
     def open_items(self, physician_id: UUID) -> list[ReviewItem]:
         rows = self._session.execute(

@@ -133,7 +133,7 @@ def dashboard(
     day = _as_of(as_of)
     with caller.ledger() as ledger:
         ctx = physician_context(caller, ledger, physician)
-        waiting = len(ledger.review.open_items(ctx.id))
+        waiting = ledger.review.count_open(ctx.id)
         found = caller.services.statuses.read(ledger, ctx.physician, day)
 
     def cards(report: StatusReport) -> str:
