@@ -19,6 +19,7 @@ from uuid import UUID
 from cmeledger.actions import accounts
 from cmeledger.actions.accounts import ForbiddenError, Principal, Role
 from cmeledger.actions.compliance import StatusReport, compliance_status
+from cmeledger.actions.status_cache import StatusCache
 from cmeledger.domain.compliance import Obligation, Status
 from cmeledger.errors import CmeLedgerError, NotFoundError
 from cmeledger.storage.ledger import Ledger
@@ -183,22 +184,41 @@ def sort_rows(rows: list[RosterRow], sort: str) -> list[RosterRow]:
     return sorted(rows, key=_KEYS[key], reverse=descending)
 
 
+def _status(
+    ledger: Ledger, summary: PhysicianSummary, as_of: date, statuses: StatusCache | None
+) -> StatusReport:
+    if statuses is None:
+        return compliance_status(ledger, summary.id, as_of)
+    return statuses.read(ledger, summary, as_of).report()
+
+
 def organisation_roster(
-    ledger: Ledger, organisation_id: UUID, *, as_of: date, sort: str = "due"
+    ledger: Ledger,
+    organisation_id: UUID,
+    *,
+    as_of: date,
+    sort: str = "due",
+    statuses: StatusCache | None = None,
 ) -> Roster:
     """Every sharing member's obligations on `as_of`, sorted. "remaining" lists the most
-    hours to go first; "status" the worst status first."""
+    hours to go first; "status" the worst status first. With `statuses`, a member whose
+    ledger has not changed is not evaluated (nor their birth month/day read) again."""
     parse_sort(sort)
     organisation = ledger.accounts.organisation(organisation_id)
     rows: list[RosterRow] = []
     members = sharing_physicians(ledger, organisation_id)
     for summary in members:
-        rows += _rows(summary, compliance_status(ledger, summary.id, as_of).obligations)
+        rows += _rows(summary, _status(ledger, summary, as_of, statuses).obligations)
     return Roster(organisation, as_of, sort, len(members), sort_rows(rows, sort))
 
 
 def member_compliance(
-    ledger: Ledger, organisation_id: UUID, physician_id: UUID, *, as_of: date
+    ledger: Ledger,
+    organisation_id: UUID,
+    physician_id: UUID,
+    *,
+    as_of: date,
+    statuses: StatusCache | None = None,
 ) -> MemberCompliance:
     """One member's compliance, for the organisation's drill-down: 404 unless that physician
     shares with that organisation (and is in the caller's scope)."""
@@ -206,7 +226,7 @@ def member_compliance(
     if physician_id not in ledger.accounts.sharing_members(organisation_id):
         raise NotFoundError(f"no physician {physician_id} shares with this organisation")
     summary = ledger.physicians.require(physician_id)
-    report = compliance_status(ledger, physician_id, as_of)
+    report = _status(ledger, summary, as_of, statuses)
     history = ledger.reminders.history(physician_id)
     return MemberCompliance(organisation, summary, report, history)
 

@@ -10,7 +10,9 @@ from uuid import uuid4
 
 from fastapi import FastAPI
 
+from cmeledger.audit import events
 from cmeledger.storage.ledger import Store
+from tests.builders import a_completion
 from tests.web.accounts import OWNER as OWNER_SCOPE
 from tests.web.accounts import Tenant
 from tests.web.organisation.builders import (
@@ -166,3 +168,36 @@ def test_it_lets_only_the_physician_or_their_delegate_change_consent(
     assert stranger.get(f"/api/v1/physicians/{ann.physician_id}/organisations").status_code == 404
     mine = f"/api/v1/physicians/{tenant.physician_id}/organisations/{org.id}/sharing"
     assert stranger.put(mine, json={"shares": True}).status_code == 404  # not on that roster
+
+
+def test_it_reads_each_members_birth_date_again_only_after_their_ledger_changes(
+    app: FastAPI, fresh_store: Store
+) -> None:
+    ann = a_member(fresh_store, "Ann", "Able", serial=5)
+    ben = a_member(fresh_store, "Ben", "Bright", serial=6)
+    org = an_organisation(fresh_store, "East Clinic", ann, ben)
+    admin = signed_in(app, org.admin_email)
+    url = f"/api/v1/organisations/{org.id}/roster"
+
+    def reveals() -> int:
+        with fresh_store.ledger(OWNER_SCOPE) as ledger:
+            last = ledger.audit.head()[0]
+            return sum(
+                link.entry.action == events.PHYSICIAN_SENSITIVE_READ
+                for link in ledger.audit.links(last)
+            )
+
+    before = reveals()
+    first = admin.get(url).json()
+    assert reveals() == before + 2  # one per member
+    assert admin.get(url).json() == first and reveals() == before + 2
+    with fresh_store.ledger(OWNER_SCOPE) as ledger:
+        a_completion(ledger, ann.physician_id, amount="6", on=today() - timedelta(days=3))
+    changed = admin.get(url).json()
+    assert reveals() == before + 3, "only Ann's status was computed again"
+    ann_licence = [
+        r
+        for r in changed["items"]
+        if r["physician_id"] == str(ann.physician_id) and r["kind"] == "state_license"
+    ]
+    assert Decimal(ann_licence[0]["remaining_hours"]) == 42

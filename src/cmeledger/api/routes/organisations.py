@@ -312,7 +312,11 @@ def load_roster(caller: CallerDep, organisation_id: UUID, as_of: date | None, so
     roster_actions.require_organisation_reader(caller.principal, organisation_id)
     with caller.ledger() as ledger:
         return roster_actions.organisation_roster(
-            ledger, organisation_id, as_of=as_of or today(), sort=sort
+            ledger,
+            organisation_id,
+            as_of=as_of or today(),
+            sort=sort,
+            statuses=caller.services.statuses,
         )
 
 
@@ -404,7 +408,11 @@ def get_member(
     roster_actions.require_organisation_reader(caller.principal, organisation_id)
     with caller.ledger() as ledger:
         found: MemberCompliance = roster_actions.member_compliance(
-            ledger, organisation_id, physician_id, as_of=as_of or today()
+            ledger,
+            organisation_id,
+            physician_id,
+            as_of=as_of or today(),
+            statuses=caller.services.statuses,
         )
     p = found.physician
     return MemberComplianceOut(

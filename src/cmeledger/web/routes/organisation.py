@@ -140,7 +140,7 @@ def member_page(request: Request, physician_id: UUID, caller: CallerDep) -> HTML
     roster_actions.require_organisation_reader(caller.principal, organisation_id)
     with caller.ledger() as ledger:
         found = roster_actions.member_compliance(
-            ledger, organisation_id, physician_id, as_of=today()
+            ledger, organisation_id, physician_id, as_of=today(), statuses=caller.services.statuses
         )
     labels = {o.id: o.label for o in found.report.obligations}
     return render(
