@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     cookie_secure: bool = True
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
-    status_cache_entries: int = Field(default=2048, ge=0)
+    status_cache_entries: int = Field(default=1000, ge=0)
     # Per server process: threads for blocking work (database, files) and the connections
     # kept open for them. Python runs one thread at a time, so a few threads serve as many
     # requests as forty and hold fewer transactions open while they wait for their turn.

@@ -32,7 +32,7 @@ from cmeledger.actions.compliance import (
 from cmeledger.storage.ledger import Ledger
 from cmeledger.storage.repositories.physicians import PhysicianSummary
 
-DEFAULT_ENTRIES = 2048
+DEFAULT_ENTRIES = 1000  # up to ~150 KB each with its views: ~150 MB per process at most
 CacheKey = tuple[UUID, int, date]
 
 
