@@ -201,3 +201,15 @@ def test_it_reads_each_members_birth_date_again_only_after_their_ledger_changes(
         if r["physician_id"] == str(ann.physician_id) and r["kind"] == "state_license"
     ]
     assert Decimal(ann_licence[0]["remaining_hours"]) == 42
+
+
+def test_it_refuses_a_roster_date_it_cannot_use(app: FastAPI, fresh_store: Store) -> None:
+    ann = a_member(fresh_store, "Ann", "Able", serial=7)
+    org = an_organisation(fresh_store, "West Clinic", ann)
+    admin = signed_in(app, org.admin_email)
+    base = f"/api/v1/organisations/{org.id}/roster"
+    for url in (base, f"{base}.csv", f"{base}/{ann.physician_id}"):
+        for bad in ("0001-01-03", "9999-12-31"):
+            answer = admin.get(url, params={"as_of": bad})
+            assert answer.status_code == 422, (url, bad)
+            assert answer.headers["content-type"] == "application/problem+json"

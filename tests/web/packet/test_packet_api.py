@@ -138,3 +138,11 @@ def test_it_documents_the_pdf_and_its_problems_in_openapi(client: TestClient) ->
     for status in ("401", "404", "422"):
         assert list(operation["responses"][status]["content"]) == ["application/problem+json"]
     assert {p["name"] for p in operation["parameters"]} == {"physician_id", "as_of", "license"}
+
+
+def test_it_refuses_a_status_date_it_cannot_use(client: TestClient, tenant: Tenant) -> None:
+    sign_in(client, tenant.email)
+    for bad in ("0001-01-03", "9999-12-31"):
+        answer = client.get(packet_url(tenant, f"as_of={bad}"))
+        assert answer.status_code == 422, bad
+        assert answer.headers["content-type"] == "application/problem+json"

@@ -26,6 +26,7 @@ from cmeledger.api.auth import CallerDep
 from cmeledger.api.context import API_PREFIX, ServicesDep
 from cmeledger.api.problems import ProblemError
 from cmeledger.api.schemas import Page, PageParams, Strict, page_params
+from cmeledger.api.schemas_common import in_range
 from cmeledger.domain.compliance import Obligation
 from cmeledger.errors import ConfigurationError
 from cmeledger.mail.smtp import MailError, mailer_from_settings
@@ -314,7 +315,7 @@ def load_roster(caller: CallerDep, organisation_id: UUID, as_of: date | None, so
         return roster_actions.organisation_roster(
             ledger,
             organisation_id,
-            as_of=as_of or today(),
+            as_of=in_range(as_of, "as_of") or today(),
             sort=sort,
             statuses=caller.services.statuses,
         )
@@ -352,7 +353,7 @@ SortQuery = Annotated[
         "a leading - reverses",
     ),
 ]
-AsOfQuery = Annotated[date | None, Query(description="YYYY-MM-DD (default: today)")]
+AsOfQuery = Annotated[date | None, Query(description="YYYY-MM-DD, 1900 to 2199 (default: today)")]
 
 
 @router.get(
@@ -411,7 +412,7 @@ def get_member(
             ledger,
             organisation_id,
             physician_id,
-            as_of=as_of or today(),
+            as_of=in_range(as_of, "as_of") or today(),
             statuses=caller.services.statuses,
         )
     p = found.physician

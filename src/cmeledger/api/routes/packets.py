@@ -16,6 +16,7 @@ from cmeledger.actions.audit_packet import gather_audit_packet
 from cmeledger.api.auth import CallerDep
 from cmeledger.api.context import API_PREFIX
 from cmeledger.api.problems import PROBLEM
+from cmeledger.api.schemas_common import in_range
 from cmeledger.reports.audit_packet import packet_filename, write_packet
 
 router = APIRouter(prefix=API_PREFIX, tags=["exports"])
@@ -60,7 +61,8 @@ def audit_packet(
     physician_id: UUID,
     caller: CallerDep,
     as_of: Annotated[
-        date | None, Query(description="Status date, YYYY-MM-DD (default: today, UTC)")
+        date | None,
+        Query(description="Status date, YYYY-MM-DD, 1900 to 2199 (default: today, UTC)"),
     ] = None,
     license: Annotated[
         UUID | None,
@@ -71,7 +73,7 @@ def audit_packet(
     credit with its source, and a copy of every certificate on file, with an index.
 
     Licence numbers are printed (their reading is audited); dates of birth are not."""
-    day = as_of or datetime.now(UTC).date()
+    day = in_range(as_of, "as_of") or datetime.now(UTC).date()
     with caller.ledger() as ledger:
         data = gather_audit_packet(ledger, physician_id, as_of=day, license_id=license)
     # Certificates can run to many megabytes: spool to disk, not to memory.
