@@ -50,6 +50,9 @@ def check_port_free(host: str, port: int) -> None:
     """Fail now, with a message, if something already listens there (a socket bound with
     SO_REUSEPORT would otherwise quietly join another server's group)."""
     with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a restart must not fail on the last run's connections still in
+        # TIME_WAIT. A socket that listens there still makes the bind fail.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
