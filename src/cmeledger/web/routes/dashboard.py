@@ -15,6 +15,7 @@ from cmeledger.actions.accounts import Role
 from cmeledger.actions.compliance import StatusReport
 from cmeledger.api.auth import CallerDep
 from cmeledger.api.problems import ProblemError
+from cmeledger.api.schemas_common import in_range
 from cmeledger.domain.compliance import Obligation, Status
 from cmeledger.domain.compliance.plan import PlanItem, plan
 from cmeledger.reports.labels import category_label, topic_label
@@ -113,9 +114,10 @@ def _as_of(text: str | None) -> date:
     if not text:
         return date.today()  # noqa: DTZ011 - deadlines are calendar days where the user is
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ProblemError(422, "as_of must be a date written YYYY-MM-DD") from None
+    return in_range(day, "as_of") or day  # far dates would only overflow the cycles
 
 
 @router.get("/")
