@@ -71,7 +71,8 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 def _worker(host: str, port: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent says when to stop (SIGTERM)
+    # uvicorn handles SIGINT/SIGTERM itself: Ctrl+C reaches the workers and the supervisor
+    # alike, and the supervisor, stopping too, starts no new ones.
     uvicorn.Server(config(host, port)).run(sockets=[_listening_socket(host, port)])
 
 
