@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from cmeledger.audit import events
@@ -123,15 +124,7 @@ class PhysicianRepository:
             raise NotFoundError(
                 f"no physician {physician_id}; `cmeledger physician list` shows the ids"
             )
-        return PhysicianSummary(
-            found.id,
-            found.first_name,
-            found.last_name,
-            Degree(found.degree),
-            found.npi,
-            found.email,
-            found.ledger_revision,
-        )
+        return _summary(found)
 
     def get(self, physician_id: UUID) -> Physician:
         """The full record; decrypting the birth month/day is audited."""
@@ -240,7 +233,7 @@ class PhysicianRepository:
         )
 
 
-def _summary(row: PhysicianRow) -> PhysicianSummary:
+def _summary(row: PhysicianRow | Row[Any]) -> PhysicianSummary:
     return PhysicianSummary(
         row.id,
         row.first_name,
